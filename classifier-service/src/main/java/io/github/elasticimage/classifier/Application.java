@@ -1,0 +1,15 @@
+package io.github.elasticimage.classifier;
+
+import io.micronaut.runtime.Micronaut;
+
+/** Entry point of a classifier worker. */
+public final class Application {
+
+    private Application() {
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        Micronaut.build(args).mainClass(Application.class).banner(false).start();
+    }
+}

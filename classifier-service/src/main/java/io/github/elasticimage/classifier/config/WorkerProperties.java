@@ -1,0 +1,28 @@
+package io.github.elasticimage.classifier.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+/**
+ * How a worker process uses its machine and the queue ({@code app.worker.*}).
+ *
+ * @param threads        jobs processed at once, each with its own Predictor ({@code WORKER_THREADS})
+ * @param intraOpThreads PyTorch intra-op threads per inference ({@code INTRA_OP_THREADS})
+ * @param interOpThreads PyTorch inter-op threads ({@code INTER_OP_THREADS})
+ * @param maxMessages    most requests taken per receive, never more than free threads ({@code RECEIVE_MAX_MESSAGES})
+ * @param waitSeconds    SQS long-poll wait ({@code RECEIVE_WAIT_SECONDS})
+ * @param maxPixels      images whose header announces more pixels are refused before decoding ({@code MAX_IMAGE_PIXELS})
+ * @param id             name of this worker in answers and logs ({@code WORKER_ID}); host/pid when empty
+ */
+@ConfigurationProperties("app.worker")
+public record WorkerProperties(
+        @Min(1) int threads,
+        @Min(1) int intraOpThreads,
+        @Min(1) int interOpThreads,
+        @Min(1) @Max(10) int maxMessages,
+        @Min(0) @Max(20) int waitSeconds,
+        @Min(1) long maxPixels,
+        @Nullable String id) {
+}

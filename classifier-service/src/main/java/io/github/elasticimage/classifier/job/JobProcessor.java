@@ -1,0 +1,114 @@
+package io.github.elasticimage.classifier.job;
+
+import io.github.elasticimage.aws.ResourceNames;
+import io.github.elasticimage.classifier.config.WorkerProperties;
+import io.github.elasticimage.classifier.model.ImageClassifier;
+import io.github.elasticimage.classifier.model.ImageDecodeException;
+import io.github.elasticimage.contract.ClassificationRequest;
+import io.github.elasticimage.contract.ClassificationResult;
+import io.github.elasticimage.contract.ClassificationResult.ErrorCode;
+import io.github.elasticimage.contract.ClassificationResult.Timings;
+import io.github.elasticimage.contract.Messages;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+import java.lang.management.ManagementFactory;
+
+/**
+ * Handles one request message: fetch the image, classify it, store the result in the output bucket, send the answer
+ * to the request's reply queue, and only then delete the request. A message that breaks the contract is left on the
+ * queue, so SQS moves it to the dead-letter queue after maxReceiveCount receives.
+ */
+@Singleton
+public class JobProcessor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobProcessor.class);
+    private static final int TOP_K = 5;
+
+    private final SqsClient sqs;
+    private final S3Client s3;
+    private final ImageClassifier classifier;
+    private final ResourceNames names;
+    private final String worker;
+
+    public JobProcessor(SqsClient sqs, S3Client s3, ImageClassifier classifier, ResourceNames names,
+                        WorkerProperties properties) {
+        this.sqs = sqs;
+        this.s3 = s3;
+        this.classifier = classifier;
+        this.names = names;
+        this.worker = properties.id() != null && !properties.id().isBlank()
+                ? properties.id()
+                : ManagementFactory.getRuntimeMXBean().getName();
+    }
+
+    public String worker() {
+        return worker;
+    }
+
+    /**
+     * Processes one message from {@code queueUrl}.
+     *
+     * @return true when the message was answered and deleted
+     */
+    public boolean process(String queueUrl, Message message) {
+        long start = System.nanoTime();
+        ClassificationRequest request;
+        try {
+            request = Messages.parseRequest(message.body());
+        } catch (Messages.MalformedMessageException e) {
+            LOG.warn("message {} breaks the contract (receive #{}), left for the dead-letter queue: {}",
+                    message.messageId(), message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT),
+                    e.getMessage());
+            return false;
+        }
+        long queueWaitMs = Math.max(0, System.currentTimeMillis() - request.submittedAt());
+        ClassificationResult result;
+        long downloadMs = 0;
+        long decodeMs = 0;
+        long inferenceMs = 0;
+        try {
+            long t0 = System.nanoTime();
+            byte[] image = s3.getObjectAsBytes(b -> b.bucket(request.bucket()).key(request.key())).asByteArray();
+            downloadMs = (System.nanoTime() - t0) / 1_000_000;
+            ImageClassifier.Classification classification = classifier.classify(image, TOP_K);
+            decodeMs = classification.preprocessNanos() / 1_000_000;
+            inferenceMs = classification.inferenceNanos() / 1_000_000;
+            result = ClassificationResult.done(request.id(), classification.top(), worker,
+                    timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));
+        } catch (ImageDecodeException e) {
+            result = ClassificationResult.failed(request.id(), e.code(), e.getMessage(), worker,
+                    timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));
+        } catch (NoSuchKeyException | NoSuchBucketException e) {
+            result = ClassificationResult.failed(request.id(), ErrorCode.INPUT_MISSING,
+                    "input image not found", worker, timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));
+        }
+        // Store, answer, then delete: if this worker dies before the delete, the request is delivered again and the
+        // result is written again under the same key (idempotent); the web tier completes each caller only once.
+        String json = Messages.toJson(result);
+        s3.putObject(b -> b.bucket(names.outputBucket()).key(Messages.resultKey(request.id()))
+                .contentType("application/json"), RequestBody.fromString(json));
+        sqs.sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));
+        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+        if (result.isDone()) {
+            LOG.info("job id={} label=\"{}\" p={} queue_wait_ms={} download_ms={} decode_ms={} inference_ms={} total_ms={}",
+                    request.id(), result.label(), String.format("%.3f", result.confidence()), queueWaitMs, downloadMs,
+                    decodeMs, inferenceMs, (System.nanoTime() - start) / 1_000_000);
+        } else {
+            LOG.info("job id={} failed {}: {}", request.id(), result.errorCode(), result.error());
+        }
+        return true;
+    }
+
+    private static Timings timings(long queueWaitMs, long downloadMs, long decodeMs, long inferenceMs, long start) {
+        return new Timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, (System.nanoTime() - start) / 1_000_000);
+    }
+}

@@ -1,0 +1,167 @@
+package io.github.elasticimage.classifier.job;
+
+import io.github.elasticimage.aws.QueueUrls;
+import io.github.elasticimage.aws.ResourceNames;
+import io.github.elasticimage.classifier.config.WorkerProperties;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.event.ApplicationEventListener;
+import io.micronaut.runtime.server.event.ServerStartupEvent;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The worker loop: long-polls the request queue (up to 10 messages, never more than there are free worker threads, so
+ * a busy worker leaves work to others), and runs each job on one of {@code WORKER_THREADS} threads. On shutdown it stops
+ * receiving and lets the jobs in flight finish (graceful drain).
+ */
+@Context
+@Singleton
+public class RequestPoller implements ApplicationEventListener<ServerStartupEvent> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RequestPoller.class);
+
+    private final SqsClient sqs;
+    private final QueueUrls queueUrls;
+    private final ResourceNames names;
+    private final JobProcessor processor;
+    private final WorkerProperties properties;
+    private final Semaphore freeThreads;
+    private final ExecutorService workers;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean running;
+    private Thread receiver;
+
+    public RequestPoller(SqsClient sqs, QueueUrls queueUrls, ResourceNames names, JobProcessor processor,
+                         WorkerProperties properties) {
+        this.sqs = sqs;
+        this.queueUrls = queueUrls;
+        this.names = names;
+        this.processor = processor;
+        this.properties = properties;
+        this.freeThreads = new Semaphore(properties.threads());
+        AtomicInteger n = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(properties.threads(), r -> {
+            Thread t = new Thread(r, "classify-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public synchronized void onApplicationEvent(ServerStartupEvent event) {
+        if (receiver != null) {
+            return;
+        }
+        running = true;
+        receiver = new Thread(this::run, "request-poller");
+        receiver.start();
+        LOG.info("worker {} polling {} with {} thread(s)", processor.worker(), names.requestQueue(), properties.threads());
+    }
+
+    private void run() {
+        String url = queueUrls.urlOf(names.requestQueue());
+        long backoffMs = 100;
+        while (running) {
+            int permits = 0;
+            try {
+                freeThreads.acquire();
+                permits = 1 + freeThreads.drainPermits();
+                int max = Math.min(properties.maxMessages(), permits);
+                List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(max)
+                        .waitTimeSeconds(properties.waitSeconds())
+                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
+                if (!running) {
+                    release(url, messages);
+                    return;
+                }
+                for (Message message : messages) {
+                    permits--;
+                    inFlight.incrementAndGet();
+                    workers.execute(() -> runJob(url, message));
+                }
+                backoffMs = 100;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                if (!running) {
+                    return;
+                }
+                LOG.warn("receiving from {} failed, retrying in {} ms: {}", names.requestQueue(), backoffMs, e.toString());
+                sleep(backoffMs);
+                backoffMs = Math.min(5_000, backoffMs * 2);
+            } finally {
+                freeThreads.release(Math.max(0, permits));
+            }
+        }
+    }
+
+    /** Makes messages received during shutdown visible again at once, for the other workers. */
+    private void release(String url, List<Message> messages) {
+        for (Message message : messages) {
+            try {
+                sqs.changeMessageVisibility(b -> b.queueUrl(url).receiptHandle(message.receiptHandle())
+                        .visibilityTimeout(0));
+            } catch (RuntimeException e) {
+                LOG.debug("could not release message {}: {}", message.messageId(), e.toString());
+            }
+        }
+    }
+
+    private void runJob(String url, Message message) {
+        try {
+            processor.process(url, message);
+        } catch (RuntimeException e) {
+            // Left on the queue: it becomes visible again after the visibility timeout and is retried, then
+            // dead-lettered after maxReceiveCount receives.
+            LOG.error("job from message {} failed; it will be retried: {}", message.messageId(), e.toString(), e);
+        } finally {
+            inFlight.decrementAndGet();
+            freeThreads.release();
+        }
+    }
+
+    /** Jobs being processed right now. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @PreDestroy
+    void drain() throws InterruptedException {
+        running = false;
+        LOG.info("draining: no new requests, waiting for {} job(s) in flight", inFlight.get());
+        if (receiver != null) {
+            // A long poll in progress cannot be interrupted; anything it still receives is released at once.
+            receiver.join(2_000);
+        }
+        workers.shutdown();
+        if (!workers.awaitTermination(60, TimeUnit.SECONDS)) {
+            LOG.warn("{} job(s) still running after 60 s; they will be redelivered", inFlight.get());
+        }
+        LOG.info("drained");
+    }
+}

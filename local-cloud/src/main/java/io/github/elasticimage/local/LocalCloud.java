@@ -1,0 +1,178 @@
+package io.github.elasticimage.local;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The local stand-in for the cloud: an SQS server and an S3 server on loopback, with the queues and buckets the
+ * services expect. Used by {@code make run} and, once per test JVM, by the integration tests.
+ */
+public final class LocalCloud implements AutoCloseable {
+
+    /** Region name the local servers and clients agree on. */
+    public static final String REGION = "us-east-1";
+    /** Dummy credentials: the local servers do not check signatures. Never used against AWS. */
+    public static final String DUMMY_CREDENTIAL = "local";
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalCloud.class);
+
+    private final EmbeddedSqs sqsServer;
+    private final EmbeddedS3 s3Server;
+    private final LocalResources resources;
+    private final SqsClient sqs;
+    private final S3Client s3;
+
+    private LocalCloud(EmbeddedSqs sqsServer, EmbeddedS3 s3Server, LocalResources resources) {
+        this.sqsServer = sqsServer;
+        this.s3Server = s3Server;
+        this.resources = resources;
+        this.sqs = SqsClient.builder()
+                .endpointOverride(sqsServer.endpoint())
+                .region(Region.of(REGION))
+                .credentialsProvider(credentials())
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+        this.s3 = S3Client.builder()
+                .endpointOverride(s3Server.endpoint())
+                .region(Region.of(REGION))
+                .credentialsProvider(credentials())
+                .forcePathStyle(true)
+                .httpClient(UrlConnectionHttpClient.create())
+                .build();
+    }
+
+    /** Starts both servers on the given ports (0 picks a free port) and creates the queues and buckets. */
+    public static LocalCloud start(String host, int sqsPort, int s3Port, Path s3DataDir, LocalResources resources) {
+        long started = System.nanoTime();
+        EmbeddedSqs sqsServer = EmbeddedSqs.start(host, sqsPort == 0 ? freePort(host) : sqsPort);
+        EmbeddedS3 s3Server;
+        try {
+            s3Server = EmbeddedS3.start(host, s3Port == 0 ? freePort(host) : s3Port, s3DataDir);
+        } catch (RuntimeException | Error e) {
+            sqsServer.close();
+            throw e;
+        }
+        LocalCloud cloud = new LocalCloud(sqsServer, s3Server, resources);
+        try {
+            cloud.createResources();
+        } catch (RuntimeException e) {
+            cloud.close();
+            throw e;
+        }
+        LOG.info("local cloud up in {} ms: SQS {} S3 {} (data in {})", (System.nanoTime() - started) / 1_000_000,
+                sqsServer.endpoint(), s3Server.endpoint(), s3DataDir.toAbsolutePath());
+        return cloud;
+    }
+
+    private void createResources() {
+        String dlqUrl = sqs.createQueue(b -> b.queueName(resources.deadLetterQueue())).queueUrl();
+        String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes().get(QueueAttributeName.QUEUE_ARN);
+        String redrive = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
+                + resources.maxReceiveCount() + "\"}";
+        sqs.createQueue(b -> b.queueName(resources.requestQueue()).attributes(Map.of(
+                QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(resources.visibilityTimeoutS()),
+                QueueAttributeName.REDRIVE_POLICY, redrive)));
+        for (String bucket : new String[] {resources.inputBucket(), resources.outputBucket()}) {
+            boolean exists = s3.listBuckets().buckets().stream().anyMatch(x -> x.name().equals(bucket));
+            if (!exists) {
+                s3.createBucket(b -> b.bucket(bucket));
+            }
+        }
+    }
+
+    /** Environment that points a service process at this local cloud (the names of the README's table). */
+    public Map<String, String> serviceEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("MICRONAUT_ENVIRONMENTS", "local");
+        env.put("AWS_REGION", REGION);
+        env.put("SQS_ENDPOINT", sqsServer.endpoint().toString());
+        env.put("S3_ENDPOINT", s3Server.endpoint().toString());
+        env.put("REQUEST_QUEUE", resources.requestQueue());
+        env.put("DEAD_LETTER_QUEUE", resources.deadLetterQueue());
+        env.put("INPUT_BUCKET", resources.inputBucket());
+        env.put("OUTPUT_BUCKET", resources.outputBucket());
+        env.put("RESPONSE_QUEUE_PREFIX", resources.responseQueuePrefix());
+        return env;
+    }
+
+    /** The same settings as Micronaut property names, for in-JVM tests ({@code @MicronautTest} property providers). */
+    public Map<String, String> serviceProperties() {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("aws.region", REGION);
+        props.put("aws.access-key-id", DUMMY_CREDENTIAL);
+        props.put("aws.secret-key", DUMMY_CREDENTIAL);
+        props.put("aws.services.sqs.endpoint-override", sqsServer.endpoint().toString());
+        props.put("aws.services.s3.endpoint-override", s3Server.endpoint().toString());
+        props.put("app.s3.force-path-style", "true");
+        props.put("app.resources.request-queue", resources.requestQueue());
+        props.put("app.resources.dead-letter-queue", resources.deadLetterQueue());
+        props.put("app.resources.input-bucket", resources.inputBucket());
+        props.put("app.resources.output-bucket", resources.outputBucket());
+        props.put("app.resources.response-queue-prefix", resources.responseQueuePrefix());
+        return props;
+    }
+
+    public SqsClient sqs() {
+        return sqs;
+    }
+
+    public S3Client s3() {
+        return s3;
+    }
+
+    public LocalResources resources() {
+        return resources;
+    }
+
+    public String queueUrl(String name) {
+        return sqs.getQueueUrl(b -> b.queueName(name)).queueUrl();
+    }
+
+    public java.net.URI sqsEndpoint() {
+        return sqsServer.endpoint();
+    }
+
+    public java.net.URI s3Endpoint() {
+        return s3Server.endpoint();
+    }
+
+    private static StaticCredentialsProvider credentials() {
+        return StaticCredentialsProvider.create(AwsBasicCredentials.create(DUMMY_CREDENTIAL, DUMMY_CREDENTIAL));
+    }
+
+    /** A currently free TCP port on the given interface. */
+    public static int freePort(String host) {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on " + host, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        sqs.close();
+        s3.close();
+        try {
+            s3Server.close();
+        } finally {
+            sqsServer.close();
+        }
+    }
+}

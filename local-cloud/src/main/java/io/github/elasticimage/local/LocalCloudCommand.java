@@ -1,0 +1,115 @@
+package io.github.elasticimage.local;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code make run}: the whole system on this machine, offline. Starts ElasticMQ and S3Proxy on loopback, creates the
+ * queues and buckets, starts the web tier and classifier workers as their own JVMs, prints a {@code ready} line, and on
+ * Ctrl-C (SIGINT) or SIGTERM stops everything it started.
+ */
+@Command(name = "local-cloud", mixinStandardHelpOptions = true,
+        description = "Runs the image-recognition system locally: SQS and S3 servers, web tier and classifier workers.")
+public final class LocalCloudCommand implements Callable<Integer> {
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Loopback address to bind (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Web-service port (default: ${DEFAULT-VALUE}).")
+    int webPort;
+
+    @Option(names = "--sqs-port", defaultValue = "9324", description = "SQS server port (default: ${DEFAULT-VALUE}).")
+    int sqsPort;
+
+    @Option(names = "--s3-port", defaultValue = "9000", description = "S3 server port (default: ${DEFAULT-VALUE}).")
+    int s3Port;
+
+    @Option(names = "--data-dir", defaultValue = ".local-cloud",
+            description = "Folder for the S3 server's objects (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--workers", defaultValue = "1", description = "Classifier worker processes (default: ${DEFAULT-VALUE}).")
+    int workers;
+
+    @Option(names = "--worker-threads", description = "WORKER_THREADS of each worker (default: the service's own).")
+    Integer workerThreads;
+
+    @Option(names = "--web-jar", defaultValue = "web-service/target/web-service-0.1.0-SNAPSHOT.jar",
+            description = "Runnable web-service jar (default: ${DEFAULT-VALUE}).")
+    Path webJar;
+
+    @Option(names = "--classifier-jar", defaultValue = "classifier-service/target/classifier-service-0.1.0-SNAPSHOT.jar",
+            description = "Runnable classifier-service jar (default: ${DEFAULT-VALUE}).")
+    Path classifierJar;
+
+    @Option(names = "--web-jvm-opts", defaultValue = "-Xmx512m", split = " ",
+            description = "JVM options of the web process (default: ${DEFAULT-VALUE}).")
+    List<String> webJvmOpts = new ArrayList<>();
+
+    @Option(names = "--worker-jvm-opts", defaultValue = "-Xmx256m", split = " ",
+            description = "JVM options of each worker process (default: ${DEFAULT-VALUE}).")
+    List<String> workerJvmOpts = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        long started = System.nanoTime();
+        requireFree(webPort, "--port");
+        requireFree(sqsPort, "--sqs-port");
+        requireFree(s3Port, "--s3-port");
+        CountDownLatch stopped = new CountDownLatch(1);
+        LocalCloud cloud = LocalCloud.start(host, sqsPort, s3Port, dataDir.resolve("s3"), LocalResources.defaults());
+        Map<String, String> workerEnv = new LinkedHashMap<>();
+        if (workerThreads != null) {
+            workerEnv.put("WORKER_THREADS", Integer.toString(workerThreads));
+        }
+        LocalStack.Settings settings = new LocalStack.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
+                workerJvmOpts, workerEnv);
+        LocalStack stack;
+        try {
+            stack = LocalStack.start(cloud, settings, workers, System.out);
+        } catch (RuntimeException e) {
+            cloud.close();
+            throw e;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("stopping: workers, web tier, SQS and S3 servers");
+            try {
+                stack.close();
+            } finally {
+                cloud.close();
+                stopped.countDown();
+            }
+        }, "local-cloud-shutdown"));
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        String url = "http://localhost:" + webPort;
+        System.out.printf("ready: %s (web 1, workers %d, started in %.1f s; SQS %s, S3 %s; Ctrl-C stops everything)%n",
+                url, stack.runningWorkers(), ms / 1000.0, cloud.sqsEndpoint(), cloud.s3Endpoint());
+        System.out.printf("try: curl -F myfile=@samples/coffee.png %s/classify%n", url);
+        stopped.await();
+        return 0;
+    }
+
+    private void requireFree(int port, String option) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(port, 1, java.net.InetAddress.getByName(host))) {
+            socket.setReuseAddress(true);
+        } catch (java.io.IOException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "port " + port + " on " + host
+                    + " is in use (is another `make run` still running?); choose another with " + option);
+        }
+    }
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new LocalCloudCommand());
+        // Exit explicitly: the embedded servers' threads would otherwise keep a failed start alive.
+        System.exit(cli.execute(args));
+    }
+}

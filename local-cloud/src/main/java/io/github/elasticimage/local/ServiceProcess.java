@@ -1,0 +1,155 @@
+package io.github.elasticimage.local;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One service JVM (web tier or classifier worker) started as its own process, like an instance in the cloud. Its output
+ * is copied line by line to this process's stdout with a {@code [name]} prefix.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServiceProcess.class);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final String name;
+    private final Process process;
+    private final URI baseUrl;
+
+    private ServiceProcess(String name, Process process, URI baseUrl) {
+        this.name = name;
+        this.process = process;
+        this.baseUrl = baseUrl;
+    }
+
+    /**
+     * Starts {@code java [jvmArgs] -jar jar} with the given extra environment; the service listens on {@code port}.
+     */
+    public static ServiceProcess start(String name, Path jar, List<String> jvmArgs, Map<String, String> env,
+                                       String host, int port, PrintStream out) {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalArgumentException("no such jar: " + jar.toAbsolutePath()
+                    + " (build it first: make build, or mvn -DskipTests package)");
+        }
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.add("-jar");
+        command.add(jar.toAbsolutePath().toString());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        builder.environment().put("MICRONAUT_SERVER_HOST", host);
+        builder.environment().put("MICRONAUT_SERVER_PORT", Integer.toString(port));
+        builder.environment().put("PARENT_PID", Long.toString(ProcessHandle.current().pid()));
+        try {
+            Process process = builder.start();
+            ServiceProcess service = new ServiceProcess(name, process, URI.create("http://" + host + ":" + port));
+            Thread pump = new Thread(() -> service.copyOutput(out), name + "-output");
+            pump.setDaemon(true);
+            pump.start();
+            LOG.info("started {} (pid {}) on {}", name, process.pid(), service.baseUrl);
+            return service;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name, e);
+        }
+    }
+
+    private void copyOutput(PrintStream out) {
+        try (BufferedReader reader = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                out.println("[" + name + "] " + line);
+            }
+        } catch (IOException e) {
+            LOG.debug("output of {} closed: {}", name, e.getMessage());
+        }
+    }
+
+    /** Waits until {@code GET /health} answers 200; fails early if the process exits. */
+    public void awaitHealthy(Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        HttpRequest request = HttpRequest.newBuilder(baseUrl.resolve("/health")).timeout(Duration.ofSeconds(2)).build();
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with code " + process.exitValue()
+                        + " before it became healthy (see its [" + name + "] lines above)");
+            }
+            try {
+                if (HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + name, e);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + name, e);
+            }
+        }
+        throw new IllegalStateException(name + " was not healthy at " + baseUrl + "/health within " + timeout);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public URI baseUrl() {
+        return baseUrl;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Asks the process to stop (SIGTERM: graceful shutdown, in-flight work finishes), then kills it after grace. */
+    public void stop(Duration grace) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} (pid {}) did not stop within {}; killing it", name, process.pid(), grace);
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        LOG.info("stopped {} (pid {})", name, process.pid());
+    }
+
+    @Override
+    public void close() {
+        stop(Duration.ofSeconds(30));
+    }
+}

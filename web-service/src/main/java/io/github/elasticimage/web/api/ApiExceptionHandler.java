@@ -1,0 +1,61 @@
+package io.github.elasticimage.web.api;
+
+import io.micronaut.context.annotation.Replaces;
+import io.micronaut.context.annotation.Requires;
+import io.micronaut.http.HttpRequest;
+import io.micronaut.http.HttpResponse;
+import io.micronaut.http.HttpStatus;
+import io.micronaut.http.MediaType;
+import io.micronaut.http.MutableHttpResponse;
+import io.micronaut.http.annotation.Produces;
+import io.micronaut.http.server.exceptions.ExceptionHandler;
+import io.micronaut.http.server.exceptions.response.ErrorContext;
+import io.micronaut.http.server.exceptions.response.ErrorResponseProcessor;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place that maps failures to HTTP answers: {@link WebException}s from this service, and (as the
+ * {@link ErrorResponseProcessor}) Micronaut's own errors such as 404, 413 or 415, so every error has the same JSON shape.
+ */
+@Singleton
+@Produces(MediaType.APPLICATION_JSON)
+@Requires(classes = {WebException.class, ExceptionHandler.class})
+public class ApiExceptionHandler implements ExceptionHandler<WebException, HttpResponse<ErrorResponse>> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @Override
+    public HttpResponse<ErrorResponse> handle(HttpRequest request, WebException e) {
+        HttpStatus status = e.status();
+        if (status.getCode() >= 500) {
+            LOG.warn("request id={} failed: {} {}", e.requestId(), status.getCode(), e.getMessage(), e.getCause());
+        } else {
+            LOG.info("request id={} refused: {} {}", e.requestId(), status.getCode(), e.getMessage());
+        }
+        MutableHttpResponse<ErrorResponse> response = HttpResponse.<ErrorResponse>status(status)
+                .contentType(MediaType.APPLICATION_JSON_TYPE)
+                .body(new ErrorResponse(status.getCode(), status.getReason(), e.getMessage(), e.requestId()));
+        if (e instanceof WebException.CapacityExceeded || e instanceof WebException.BackendUnavailable) {
+            response.header("Retry-After", "1");
+        }
+        return response;
+    }
+
+    /** Micronaut's own errors (routing, binding, size limits) in the same JSON shape. */
+    @Singleton
+    @Replaces(ErrorResponseProcessor.class)
+    public static class JsonErrorResponseProcessor implements ErrorResponseProcessor<ErrorResponse> {
+
+        @Override
+        public MutableHttpResponse<ErrorResponse> processResponse(ErrorContext context, MutableHttpResponse<?> response) {
+            HttpStatus status = response.getStatus();
+            String message = context.getErrors().isEmpty()
+                    ? status.getReason()
+                    : context.getErrors().get(0).getMessage();
+            return response.contentType(MediaType.APPLICATION_JSON_TYPE)
+                    .body(new ErrorResponse(status.getCode(), status.getReason(), message, null));
+        }
+    }
+}

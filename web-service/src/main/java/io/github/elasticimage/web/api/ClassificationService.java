@@ -1,0 +1,110 @@
+package io.github.elasticimage.web.api;
+
+import io.github.elasticimage.contract.ClassificationRequest;
+import io.github.elasticimage.contract.ClassificationResult;
+import io.github.elasticimage.web.config.WebProperties;
+import io.github.elasticimage.web.queue.JobQueue;
+import io.github.elasticimage.web.queue.PendingRequests;
+import io.github.elasticimage.web.queue.ResponseQueue;
+import io.github.elasticimage.web.storage.ImageStore;
+import io.micronaut.http.HttpStatus;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The web tier's one job: store the upload, queue a request naming this instance's response queue, and complete the
+ * caller's future when the matching answer arrives (or fail it on timeout).
+ */
+@Singleton
+public class ClassificationService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClassificationService.class);
+
+    private final ImageStore store;
+    private final JobQueue jobs;
+    private final ResponseQueue responses;
+    private final PendingRequests pending;
+    private final WebProperties properties;
+
+    public ClassificationService(ImageStore store, JobQueue jobs, ResponseQueue responses, PendingRequests pending,
+                                 WebProperties properties) {
+        this.store = store;
+        this.jobs = jobs;
+        this.responses = responses;
+        this.pending = pending;
+        this.properties = properties;
+    }
+
+    /**
+     * Submits an image; the future completes with a DONE result, or exceptionally with a {@link WebException}
+     * (failed classification, timeout).
+     */
+    public CompletableFuture<ClassificationResult> classify(byte[] image, String contentType, String fileName) {
+        String id = UUID.randomUUID().toString();
+        long started = System.nanoTime();
+        CompletableFuture<ClassificationResult> answer = pending.register(id);
+        ImageStore.StoredImage stored;
+        try {
+            stored = store.put(id, image, contentType);
+        } catch (RuntimeException e) {
+            pending.remove(id);
+            throw new WebException.BackendUnavailable("image storage", id, e);
+        }
+        try {
+            jobs.send(ClassificationRequest.of(id, stored.bucket(), stored.key(), fileName, responses.url(),
+                    System.currentTimeMillis()));
+        } catch (RuntimeException e) {
+            pending.remove(id);
+            deleteQuietly(stored);
+            throw new WebException.BackendUnavailable("request queue", id, e);
+        }
+        long timeoutSeconds = properties.resultTimeout().toSeconds();
+        return answer
+                .orTimeout(properties.resultTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .handle((result, error) -> {
+                    long ms = (System.nanoTime() - started) / 1_000_000;
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                        pending.remove(id);
+                        if (cause instanceof TimeoutException) {
+                            throw new WebException.ResultTimeout(id, timeoutSeconds);
+                        }
+                        throw new CompletionException(cause);
+                    }
+                    if (!result.isDone()) {
+                        LOG.info("classify id={} file={} failed in {} ms: {} {}", id, fileName, ms, result.errorCode(),
+                                result.error());
+                        throw failure(result);
+                    }
+                    LOG.info("classify id={} file={} label=\"{}\" p={} total_ms={} worker_ms={} worker={}", id, fileName,
+                            result.label(), String.format("%.3f", result.confidence()), ms,
+                            result.timings() == null ? -1 : result.timings().totalMs(), result.worker());
+                    return result;
+                });
+    }
+
+    private static WebException failure(ClassificationResult result) {
+        HttpStatus status = switch (result.errorCode() == null ? ClassificationResult.ErrorCode.INTERNAL
+                : result.errorCode()) {
+            case UNDECODABLE_IMAGE, IMAGE_TOO_LARGE -> HttpStatus.UNPROCESSABLE_ENTITY;
+            case INPUT_MISSING, INTERNAL -> HttpStatus.BAD_GATEWAY;
+        };
+        return new WebException.ClassificationFailed(status, result.error() == null ? "classification failed"
+                : result.error(), result.id());
+    }
+
+    private void deleteQuietly(ImageStore.StoredImage stored) {
+        try {
+            store.delete(stored);
+        } catch (RuntimeException e) {
+            LOG.warn("could not delete orphaned upload {}/{}: {}", stored.bucket(), stored.key(), e.toString());
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.github.elasticimage.web.api;
+
+import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpStatus;
+
+/**
+ * Everything the web tier refuses or fails with, each kind carrying its HTTP status. {@link ApiExceptionHandler} turns
+ * them into the JSON error body.
+ */
+public abstract class WebException extends RuntimeException {
+
+    private final HttpStatus status;
+    private final String requestId;
+
+    protected WebException(HttpStatus status, String message, @Nullable String requestId, @Nullable Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.requestId = requestId;
+    }
+
+    public HttpStatus status() {
+        return status;
+    }
+
+    @Nullable
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The request itself is wrong (400). */
+    public static final class BadRequest extends WebException {
+        public BadRequest(String message) {
+            super(HttpStatus.BAD_REQUEST, message, null, null);
+        }
+    }
+
+    /** This instance already holds as many waiting callers as it may (503 with Retry-After). */
+    public static final class CapacityExceeded extends WebException {
+        public CapacityExceeded(int max) {
+            super(HttpStatus.SERVICE_UNAVAILABLE, "too many requests in progress on this instance (limit " + max
+                    + "); retry later", null, null);
+        }
+    }
+
+    /** The queue or the bucket could not be reached (503). */
+    public static final class BackendUnavailable extends WebException {
+        public BackendUnavailable(String what, String requestId, Throwable cause) {
+            super(HttpStatus.SERVICE_UNAVAILABLE, what + " is unavailable; retry later", requestId, cause);
+        }
+    }
+
+    /** No worker answered in time (504); the result may still appear under the request id. */
+    public static final class ResultTimeout extends WebException {
+        public ResultTimeout(String requestId, long seconds) {
+            super(HttpStatus.GATEWAY_TIMEOUT, "no answer from the classifier tier within " + seconds + " s", requestId,
+                    null);
+        }
+    }
+
+    /** A worker answered with a failure: the image cannot be classified (422) or the worker failed (502). */
+    public static final class ClassificationFailed extends WebException {
+        public ClassificationFailed(HttpStatus status, String message, String requestId) {
+            super(status, message, requestId, null);
+        }
+    }
+}

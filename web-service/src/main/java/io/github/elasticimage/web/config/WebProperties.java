@@ -1,0 +1,27 @@
+package io.github.elasticimage.web.config;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import java.time.Duration;
+
+/**
+ * Settings of the web tier ({@code app.web.*}).
+ *
+ * @param resultTimeout how long a caller waits for its answer before a 504 ({@code RESULT_TIMEOUT})
+ * @param maxPending    most requests one instance keeps waiting at once; beyond it 503 ({@code MAX_PENDING})
+ * @param responseQueue a fixed response queue name for this instance ({@code RESPONSE_QUEUE}); when empty the instance
+ *                      creates {@code <RESPONSE_QUEUE_PREFIX>-<instance id>} at start and deletes it at shutdown
+ * @param instanceId    this instance's id in its response queue name ({@code INSTANCE_ID}); random when empty
+ * @param pollWait      long-poll wait of the response poller
+ */
+@ConfigurationProperties("app.web")
+public record WebProperties(
+        @NotNull Duration resultTimeout,
+        @Min(1) int maxPending,
+        @Nullable String responseQueue,
+        @Nullable String instanceId,
+        @NotNull Duration pollWait) {
+}

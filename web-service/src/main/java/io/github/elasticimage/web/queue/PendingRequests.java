@@ -1,0 +1,59 @@
+package io.github.elasticimage.web.queue;
+
+import io.github.elasticimage.contract.ClassificationResult;
+import io.github.elasticimage.web.api.WebException;
+import io.github.elasticimage.web.config.WebProperties;
+import jakarta.inject.Singleton;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Callers of this instance waiting for their answer: request id -> future. Bounded by {@code app.web.max-pending}.
+ * Each id is completed at most once, so a duplicate answer never reaches a caller twice.
+ */
+@Singleton
+public class PendingRequests {
+
+    private final Map<String, CompletableFuture<ClassificationResult>> pending = new ConcurrentHashMap<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final int max;
+
+    public PendingRequests(WebProperties properties) {
+        this.max = properties.maxPending();
+    }
+
+    /** Registers a caller; fails with 503 when this instance already holds {@code max-pending} callers. */
+    public CompletableFuture<ClassificationResult> register(String id) {
+        if (size.incrementAndGet() > max) {
+            size.decrementAndGet();
+            throw new WebException.CapacityExceeded(max);
+        }
+        CompletableFuture<ClassificationResult> future = new CompletableFuture<>();
+        pending.put(id, future);
+        return future;
+    }
+
+    /** Completes the caller waiting for {@code result.id()}; false when nobody waits (late or duplicate answer). */
+    public boolean complete(ClassificationResult result) {
+        CompletableFuture<ClassificationResult> future = pending.remove(result.id());
+        if (future == null) {
+            return false;
+        }
+        size.decrementAndGet();
+        return future.complete(result);
+    }
+
+    /** Forgets a caller (timed out, or its request could not be queued). */
+    public void remove(String id) {
+        if (pending.remove(id) != null) {
+            size.decrementAndGet();
+        }
+    }
+
+    public int size() {
+        return size.get();
+    }
+}

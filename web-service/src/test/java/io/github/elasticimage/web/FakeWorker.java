@@ -1,0 +1,100 @@
+package io.github.elasticimage.web;
+
+import io.github.elasticimage.contract.ClassificationRequest;
+import io.github.elasticimage.contract.ClassificationResult;
+import io.github.elasticimage.contract.ClassificationResult.ErrorCode;
+import io.github.elasticimage.contract.ClassificationResult.Prediction;
+import io.github.elasticimage.contract.Messages;
+import io.github.elasticimage.local.LocalCloud;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A stand-in classifier tier for web-tier tests (the model is not the subject here): it speaks the real contract over
+ * the real SQS and S3 servers. It reads each upload back from S3 and answers {@link #labelFor(byte[])}, after a random
+ * delay on one of several threads, so answers come back out of order. Uploads starting with {@code FAIL} get a failure
+ * answer, {@code SILENT} none, {@code TWICE} the same answer twice.
+ */
+final class FakeWorker implements AutoCloseable {
+
+    private final LocalCloud cloud;
+    private final String requestQueueUrl;
+    private final ExecutorService pool = Executors.newFixedThreadPool(8);
+    private final Thread receiver;
+    private volatile boolean running = true;
+
+    FakeWorker(LocalCloud cloud) {
+        this.cloud = cloud;
+        this.requestQueueUrl = cloud.queueUrl(cloud.resources().requestQueue());
+        this.receiver = new Thread(this::run, "fake-worker");
+        receiver.setDaemon(true);
+        receiver.start();
+    }
+
+    /** The label this fake gives an image: derived from its bytes, so each caller can check it got its own. */
+    static String labelFor(byte[] image) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(image);
+            return "label-" + HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                List<Message> messages = cloud.sqs().receiveMessage(b -> b.queueUrl(requestQueueUrl)
+                        .maxNumberOfMessages(10).waitTimeSeconds(1)).messages();
+                for (Message message : messages) {
+                    pool.execute(() -> answer(message));
+                }
+            } catch (RuntimeException e) {
+                if (running) {
+                    e.printStackTrace();
+                }
+            }
+        }
+    }
+
+    private void answer(Message message) {
+        try {
+            ClassificationRequest request = Messages.parseRequest(message.body());
+            byte[] image = cloud.s3().getObjectAsBytes(b -> b.bucket(request.bucket()).key(request.key())).asByteArray();
+            String text = new String(image, 0, Math.min(image.length, 6), StandardCharsets.US_ASCII);
+            Thread.sleep(ThreadLocalRandom.current().nextInt(0, 40));
+            if (!text.startsWith("SILENT")) {
+                ClassificationResult result = text.startsWith("FAIL")
+                        ? ClassificationResult.failed(request.id(), ErrorCode.UNDECODABLE_IMAGE, "not an image", "fake",
+                        null)
+                        : ClassificationResult.done(request.id(), List.of(new Prediction(labelFor(image), 0.9)), "fake",
+                        null);
+                String json = Messages.toJson(result);
+                int copies = text.startsWith("TWICE") ? 2 : 1;
+                for (int i = 0; i < copies; i++) {
+                    cloud.sqs().sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));
+                }
+            }
+            cloud.sqs().deleteMessage(b -> b.queueUrl(requestQueueUrl).receiptHandle(message.receiptHandle()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        receiver.join(5_000);
+        pool.shutdown();
+        pool.awaitTermination(5, TimeUnit.SECONDS);
+    }
+}
