@@ -10,6 +10,10 @@ public final class Application {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
+        // A worker never downloads anything: the model and the native libtorch ship with it.
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
         Micronaut.build(args).mainClass(Application.class).banner(false).start();
     }
 }
