@@ -68,6 +68,10 @@ public class JobProcessor {
             LOG.warn("message {} breaks the contract (receive #{}), left for the dead-letter queue: {}",
                     message.messageId(), message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT),
                     e.getMessage());
+            // No retry can fix it: make it visible again at once so SQS dead-letters it after maxReceiveCount
+            // receives instead of holding it for maxReceiveCount visibility timeouts.
+            sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
+                    .visibilityTimeout(0));
             return false;
         }
         long queueWaitMs = Math.max(0, System.currentTimeMillis() - request.submittedAt());
