@@ -20,15 +20,38 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
 
 build: ## Build every module (runnable jars, no tests)
-	$(MVN) -q -DskipTests install
+	$(MVN) -q -DskipTests package
 
 run: build ## Start the whole system locally (SQS, S3, web on :$(PORT), workers); Ctrl-C stops it
 	java -jar $(LOCAL_CLOUD_JAR) --port $(PORT) --workers $(WORKERS) \
 	  --web-jar $(WEB_JAR) --classifier-jar $(CLASSIFIER_JAR)
 
 test: ## Run every test (unit, integration on loopback servers, end to end)
-	$(MVN) -Dshared.dir=$(SHARED_DIR) install
+	$(MVN) -Dshared.dir=$(SHARED_DIR) verify
 
 clean: ## Remove build output and local data
 	$(MVN) -q clean
 	rm -rf .local-cloud target
+
+# ---- Cloud deployment (terraform/, Jib images) -------------------------------------------------------------------
+TF_DIR        ?= terraform
+TF_PLUGIN_DIR ?= /opt/tf-plugins
+TF            ?= terraform
+
+.PHONY: tf-check
+tf-check: ## Terraform offline checks: fmt, init (local plugins), validate, test (mocked AWS), user-data names vs README
+	@if ! command -v $(TF) >/dev/null 2>&1; then \
+	  echo "SKIPPED: tf-check: '$(TF)' is not installed (needs Terraform >= 1.5)"; exit 0; fi; \
+	if [ ! -d "$(TF_PLUGIN_DIR)/registry.terraform.io/hashicorp/aws" ]; then \
+	  echo "SKIPPED: tf-check: no AWS provider under $(TF_PLUGIN_DIR) (the registry is unreachable offline)"; exit 0; fi; \
+	set -e; cd $(TF_DIR); \
+	echo "tf-check: terraform fmt -check -recursive"; $(TF) fmt -check -recursive; \
+	echo "tf-check: terraform init -backend=false -plugin-dir=$(TF_PLUGIN_DIR)"; \
+	  $(TF) init -input=false -backend=false -plugin-dir=$(TF_PLUGIN_DIR) >/dev/null; \
+	echo "tf-check: terraform validate"; $(TF) validate -no-color; \
+	echo "tf-check: terraform test"; $(TF) test -no-color; \
+	echo "tf-check: user-data settings are named as in the README configuration table"; \
+	for name in $$(grep -ohE '^[A-Z][A-Z0-9_]+=' templates/*.tftpl | tr -d = | sort -u); do \
+	  grep -q "\`$$name\`" ../README.md || { echo "tf-check: $$name is not in the README configuration table"; exit 1; }; \
+	done; \
+	echo "tf-check: OK"
