@@ -1,0 +1,179 @@
+package io.github.elasticimage.local.scaling;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The scaling policy of the classifier tier, as written in {@code scaling-policy.json} at the repository root. The same
+ * file is read by Terraform ({@code terraform/scaling.tf}) and packaged into this module's jar, so the local autoscaler,
+ * the simulator and AWS apply one set of numbers.
+ *
+ * @param minCapacity              fewest workers (AWS: the group's min_size)
+ * @param maxCapacity              most workers (AWS: the group's max_size)
+ * @param targetBacklogPerInstance messages (visible + in flight) one worker is meant to hold
+ * @param metric                   the queue metric and its period
+ * @param scaleOut                 the scale-out rule and its steps
+ * @param scaleIn                  the scale-in rule
+ * @param instanceWarmupSeconds    AWS estimated instance warm-up: capacity added by a step that is still warming up
+ *                                 is not added again for the same breach
+ * @param warmPool                 the AWS warm pool (stopped, pre-pulled instances)
+ * @param local                    values bound to this machine (local sampling period and maximum)
+ */
+@JsonIgnoreProperties("description")
+public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogPerInstance, Metric metric,
+                            ScaleOut scaleOut, ScaleIn scaleIn, int instanceWarmupSeconds, WarmPool warmPool,
+                            Local local) {
+
+    /** Name of the file at the repository root, and of the resource in this module's jar. */
+    public static final String FILE_NAME = "scaling-policy.json";
+    /** Largest capacity this project supports anywhere (AWS max_size and the local --max-workers). */
+    public static final int CAPACITY_LIMIT = 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
+
+    /** @param periodSeconds CloudWatch period of the alarms (the local period is {@link Local#periodSeconds()}) */
+    @JsonIgnoreProperties("description")
+    public record Metric(String namespace, String visible, String inFlight, String statistic, int periodSeconds) {
+    }
+
+    /**
+     * @param adjustmentType    always ChangeInCapacity: steps only ever add capacity
+     * @param threshold         smallest excess (wanted - desired capacity) that triggers a step
+     * @param evaluationPeriods periods the excess must last
+     * @param steps             contiguous intervals of the excess, the first starting at {@code threshold}
+     */
+    @JsonIgnoreProperties("description")
+    public record ScaleOut(String adjustmentType, int threshold, int evaluationPeriods, List<Step> steps) {
+    }
+
+    /**
+     * One step: when {@code lower <= excess < upper} (upper null: no bound) add {@code adjustment} workers.
+     */
+    public record Step(int lower, Integer upper, int adjustment) {
+
+        boolean contains(long excess) {
+            return excess >= lower && (upper == null || excess < upper);
+        }
+    }
+
+    /**
+     * @param adjustmentType    always ExactCapacity: the group goes back to minCapacity
+     * @param evaluationPeriods periods in a row with backlog (visible + in flight) 0 before it does
+     */
+    @JsonIgnoreProperties("description")
+    public record ScaleIn(String adjustmentType, int evaluationPeriods) {
+    }
+
+    @JsonIgnoreProperties("description")
+    public record WarmPool(String poolState, int minSize, boolean reuseOnScaleIn) {
+    }
+
+    /**
+     * @param periodSeconds local sampling period (2-5 s)
+     * @param maxCapacity   default maximum of worker JVMs on this machine (overridable up to {@link #CAPACITY_LIMIT})
+     */
+    @JsonIgnoreProperties("description")
+    public record Local(int periodSeconds, int maxCapacity) {
+    }
+
+    /** The policy packaged into this jar (a copy of the repository's scaling-policy.json made by the build). */
+    public static ScalingPolicy packaged() {
+        try (InputStream in = ScalingPolicy.class.getClassLoader().getResourceAsStream(FILE_NAME)) {
+            if (in == null) {
+                throw new IllegalStateException(FILE_NAME + " is not on the classpath (local-cloud's build copies it)");
+            }
+            return parse(in.readAllBytes(), "classpath:" + FILE_NAME);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read classpath:" + FILE_NAME, e);
+        }
+    }
+
+    /** The policy at {@code file} (the --policy override). */
+    public static ScalingPolicy load(Path file) {
+        try {
+            return parse(Files.readAllBytes(file), file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read scaling policy " + file, e);
+        }
+    }
+
+    /** Parses and validates; the message names the source and the broken rule. */
+    public static ScalingPolicy parse(byte[] json, String source) {
+        ScalingPolicy policy;
+        try {
+            policy = JSON.readValue(json, ScalingPolicy.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid scaling policy " + source + ": " + e.getMessage(), e);
+        }
+        policy.validate(source);
+        return policy;
+    }
+
+    private void validate(String source) {
+        require(minCapacity >= 0 && minCapacity <= maxCapacity, source, "0 <= minCapacity <= maxCapacity");
+        require(maxCapacity >= 1 && maxCapacity <= CAPACITY_LIMIT, source, "1 <= maxCapacity <= " + CAPACITY_LIMIT);
+        require(targetBacklogPerInstance >= 1, source, "targetBacklogPerInstance >= 1");
+        require(metric != null && metric.periodSeconds() >= 10, source, "metric.periodSeconds >= 10");
+        require(scaleOut != null && "ChangeInCapacity".equals(scaleOut.adjustmentType()), source,
+                "scaleOut.adjustmentType is ChangeInCapacity (steps only add capacity)");
+        require(scaleOut.threshold() >= 1, source, "scaleOut.threshold >= 1");
+        require(scaleOut.evaluationPeriods() >= 1, source, "scaleOut.evaluationPeriods >= 1");
+        List<Step> steps = scaleOut.steps();
+        require(steps != null && !steps.isEmpty() && steps.size() <= 20, source,
+                "scaleOut.steps has 1 to 20 entries (the AWS limit per policy)");
+        require(steps.get(0).lower() == scaleOut.threshold(), source, "the first step starts at scaleOut.threshold");
+        for (int i = 0; i < steps.size(); i++) {
+            Step step = steps.get(i);
+            require(step.adjustment() >= 1, source, "every step adjustment is >= 1 (step " + i + ")");
+            boolean last = i == steps.size() - 1;
+            require(last == (step.upper() == null), source, "only the last step has no upper bound (step " + i + ")");
+            if (!last) {
+                require(step.upper() > step.lower(), source, "upper > lower (step " + i + ")");
+                require(steps.get(i + 1).lower() == step.upper(), source, "steps are contiguous (step " + i + ")");
+            }
+        }
+        require(scaleIn != null && "ExactCapacity".equals(scaleIn.adjustmentType()), source,
+                "scaleIn.adjustmentType is ExactCapacity (back to minCapacity)");
+        require(scaleIn.evaluationPeriods() >= 1, source, "scaleIn.evaluationPeriods >= 1");
+        require(instanceWarmupSeconds >= 0, source, "instanceWarmupSeconds >= 0");
+        require(warmPool != null && warmPool.minSize() >= 0, source, "warmPool.minSize >= 0");
+        require(local != null && local.periodSeconds() >= 1 && local.periodSeconds() <= 60, source,
+                "1 <= local.periodSeconds <= 60");
+        require(local.maxCapacity() >= 1 && local.maxCapacity() <= maxCapacity, source,
+                "1 <= local.maxCapacity <= maxCapacity");
+    }
+
+    private static void require(boolean ok, String source, String rule) {
+        if (!ok) {
+            throw new IllegalArgumentException("invalid scaling policy " + source + ": expected " + rule);
+        }
+    }
+
+    /** Capacity the backlog asks for: ceil(backlog / target), not capped. */
+    public long wanted(long backlog) {
+        return (backlog + targetBacklogPerInstance - 1) / targetBacklogPerInstance;
+    }
+
+    /** The adjustment of the step containing {@code excess}; 0 below the threshold. */
+    public int adjustmentFor(long excess) {
+        if (excess < scaleOut.threshold()) {
+            return 0;
+        }
+        for (Step step : scaleOut.steps()) {
+            if (step.contains(excess)) {
+                return step.adjustment();
+            }
+        }
+        throw new IllegalStateException("no step for excess " + excess); // validate() rules this out
+    }
+}

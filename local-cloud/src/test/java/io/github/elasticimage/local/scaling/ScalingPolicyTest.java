@@ -1,0 +1,90 @@
+package io.github.elasticimage.local.scaling;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ScalingPolicyTest {
+
+    private static final Path ROOT_FILE = Path.of(System.getProperty("project.root", ".."), ScalingPolicy.FILE_NAME);
+
+    @Test
+    void thePackagedPolicyIsTheRepositoryFile() throws IOException {
+        byte[] packaged;
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream(ScalingPolicy.FILE_NAME)) {
+            packaged = in.readAllBytes();
+        }
+        assertArrayEquals(Files.readAllBytes(ROOT_FILE), packaged);
+        assertEquals(ScalingPolicy.load(ROOT_FILE), ScalingPolicy.packaged());
+    }
+
+    @Test
+    void stepsAreContiguousPositiveAndWithinTheAwsLimit() {
+        ScalingPolicy policy = ScalingPolicy.packaged();
+        var steps = policy.scaleOut().steps();
+        assertTrue(steps.size() <= 20);
+        assertEquals(policy.scaleOut().threshold(), steps.get(0).lower());
+        assertNull(steps.get(steps.size() - 1).upper());
+        steps.forEach(step -> assertTrue(step.adjustment() > 0));
+        assertTrue(policy.local().periodSeconds() >= 2 && policy.local().periodSeconds() <= 5);
+    }
+
+    @Test
+    void rejectsAStepThatWouldRemoveCapacity() {
+        String json = policyWith("{\"lower\": 1, \"upper\": 2, \"adjustment\": 1}, "
+                + "{\"lower\": 2, \"upper\": null, \"adjustment\": -1}");
+        var e = assertThrows(IllegalArgumentException.class, () -> ScalingPolicy.parse(bytes(json), "test"));
+        assertTrue(e.getMessage().contains("adjustment is >= 1"), e.getMessage());
+    }
+
+    @Test
+    void rejectsAGapBetweenSteps() {
+        String json = policyWith("{\"lower\": 1, \"upper\": 2, \"adjustment\": 1}, "
+                + "{\"lower\": 3, \"upper\": null, \"adjustment\": 3}");
+        var e = assertThrows(IllegalArgumentException.class, () -> ScalingPolicy.parse(bytes(json), "test"));
+        assertTrue(e.getMessage().contains("contiguous"), e.getMessage());
+    }
+
+    @Test
+    void rejectsAMissingField() {
+        String json = policyWith("{\"lower\": 1, \"upper\": null, \"adjustment\": 1}").replace("\"minCapacity\": 0,", "");
+        assertThrows(IllegalArgumentException.class, () -> ScalingPolicy.parse(bytes(json), "test"));
+    }
+
+    @Test
+    void acceptsAValidAlternative() {
+        ScalingPolicy policy = ScalingPolicy.parse(bytes(policyWith("{\"lower\": 1, \"upper\": 5, \"adjustment\": 2}, "
+                + "{\"lower\": 5, \"upper\": null, \"adjustment\": 10}")), "test");
+        assertEquals(2, policy.adjustmentFor(4));
+        assertEquals(10, policy.adjustmentFor(5));
+        assertEquals(0, policy.adjustmentFor(0));
+    }
+
+    private static String policyWith(String steps) {
+        return """
+                {"minCapacity": 0, "maxCapacity": 20, "targetBacklogPerInstance": 1,
+                 "metric": {"namespace": "AWS/SQS", "visible": "ApproximateNumberOfMessagesVisible",
+                            "inFlight": "ApproximateNumberOfMessagesNotVisible", "statistic": "Maximum", "periodSeconds": 60},
+                 "scaleOut": {"adjustmentType": "ChangeInCapacity", "threshold": 1, "evaluationPeriods": 1,
+                              "steps": [%s]},
+                 "scaleIn": {"adjustmentType": "ExactCapacity", "evaluationPeriods": 3},
+                 "instanceWarmupSeconds": 90,
+                 "warmPool": {"poolState": "Stopped", "minSize": 0, "reuseOnScaleIn": true},
+                 "local": {"periodSeconds": 3, "maxCapacity": 4}}
+                """.formatted(steps);
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
