@@ -1,0 +1,251 @@
+package io.github.elasticimage.loadtest;
+
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI end to end against a stub web tier and autoscaler on loopback. */
+class LoadTestCommandTest {
+
+    private static final long LATENCY_MS = 200;
+    private static final Pattern LAST_LINE = Pattern.compile("load-test: requests=(\\d+) ok=(\\d+) failed=(\\d+)"
+            + " correct=(\\d+)/(\\d+) p50_ms=(\\d+\\.\\d) p90_ms=(\\d+\\.\\d) p99_ms=(\\d+\\.\\d) max_ms=(\\d+\\.\\d)"
+            + " throughput=(\\d+\\.\\d) workers_peak=(\\d+|unknown)");
+
+    @TempDir
+    Path tmp;
+    private StubWebTier stub;
+    private Path images;
+
+    record Outcome(int exit, String out, String err, Matcher last) {
+        String field(int group) {
+            return last.group(group);
+        }
+
+        double number(int group) {
+            return Double.parseDouble(last.group(group));
+        }
+    }
+
+    @BeforeEach
+    void start() throws IOException {
+        stub = new StubWebTier(LATENCY_MS, Map.of("coffee.png", "espresso", "chelsea.png", "Egyptian Mau",
+                "n01440764_tench.png", "tench", "rocket.png", "drilling rig"));
+        images = Files.createDirectories(tmp.resolve("images"));
+        for (String name : List.of("coffee.png", "chelsea.png", "rocket.png")) {
+            Files.write(images.resolve(name), ("fake image " + name).getBytes(StandardCharsets.UTF_8));
+        }
+        Files.writeString(images.resolve("notes.txt"), "not an image");
+    }
+
+    @AfterEach
+    void stop() {
+        stub.close();
+    }
+
+    private Outcome run(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        StringWriter err = new StringWriter();
+        CommandLine command = new CommandLine(new LoadTestCommand(out, false));
+        command.setErr(new PrintWriter(err, true));
+        command.setOut(new PrintWriter(out, true));
+        int exit = command.execute(args);
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        String[] lines = text.split("\n");
+        Matcher last = LAST_LINE.matcher(lines[lines.length - 1]);
+        return new Outcome(exit, text, err.toString(), last.matches() ? last : null);
+    }
+
+    private Path expectedCsv(String... rows) throws IOException {
+        Path csv = tmp.resolve("expected.csv");
+        Files.writeString(csv, "file,label\n" + String.join("\n", rows) + "\n");
+        return csv;
+    }
+
+    @Test
+    void allRequestsOkAndCorrectExitZeroWithPercentilesMatchingTheRequestTimes() throws IOException {
+        Path report = tmp.resolve("report");
+        Outcome outcome = run("--url", stub.url(), "--images", images.toString(), "--requests", "30",
+                "--expected", expectedCsv("coffee.png,espresso", "chelsea.png,Egyptian Mau", "rocket.png,drilling rig")
+                        .toString(), "--timeline-url", stub.timelineUrl(), "--sample-interval", "100ms",
+                "--report", report.toString());
+
+        assertTrue(outcome.last() != null, "last line format:\n" + outcome.out());
+        assertEquals(0, outcome.exit(), outcome.out());
+        assertEquals("30", outcome.field(1));
+        assertEquals("30", outcome.field(2));
+        assertEquals("0", outcome.field(3));
+        assertEquals("30", outcome.field(4));
+        assertEquals("30", outcome.field(5));
+        assertEquals(30, stub.received());
+
+        // Every request is held LATENCY_MS by the server, and all 30 were released at once.
+        double p50 = outcome.number(6);
+        double p90 = outcome.number(7);
+        double p99 = outcome.number(8);
+        double max = outcome.number(9);
+        assertTrue(p50 >= LATENCY_MS && p50 <= p90 && p90 <= p99 && p99 <= max, outcome.out());
+        assertTrue(max < LATENCY_MS + 5_000, "max " + max);
+
+        // The printed percentiles are those of the per-request latencies in requests.csv, within HdrHistogram's
+        // 3 significant digits (plus the 0.1 ms rounding of the output).
+        List<Double> latencies = csvColumn(report.resolve(Report.CSV), 3);
+        assertEquals(30, latencies.size());
+        Histogram exact = new Histogram(3);
+        latencies.forEach(ms -> exact.recordValue(Math.round(ms * 1000)));
+        assertEquals(exact.getValueAtPercentile(50) / 1000.0, p50, p50 * 0.001 + 0.1);
+        assertEquals(exact.getValueAtPercentile(90) / 1000.0, p90, p90 * 0.001 + 0.1);
+        assertEquals(exact.getValueAtPercentile(99) / 1000.0, p99, p99 * 0.001 + 0.1);
+        double trueMax = latencies.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        assertEquals(trueMax, max, max * 0.001 + 0.1);
+        double throughput = outcome.number(10);
+        assertEquals(30 / (trueMax / 1000), throughput, 30 / (trueMax / 1000) * 0.01 + 0.1);
+
+        // The stub autoscaler ran 4 workers while requests were held, 1 before and after.
+        assertEquals("4", outcome.field(11), outcome.out());
+        assertTrue(outcome.out().contains("workers    1 at start, peak 4"), outcome.out());
+        assertTrue(outcome.out().contains("back to min 1 at +"), outcome.out());
+        assertTrue(outcome.out().contains("progress   30/30 done, 0 failed"), outcome.out());
+    }
+
+    @Test
+    void failuresAndWrongLabelsAreCountedByKindAndExitNonZero() throws IOException {
+        Files.write(images.resolve("fail-1.png"), new byte[] {1, 2, 3});
+        Outcome outcome = run("--url", stub.url(), "--images", images.toString(), "--requests", "20",
+                "--concurrency", "5", "--expected", expectedCsv("coffee.png,espresso", "chelsea.png,tabby cat",
+                        "fail-1.png,espresso").toString(), "--timeline-url", "none");
+
+        assertTrue(outcome.last() != null, outcome.out());
+        assertEquals(LoadTestCommand.EXIT_FAILED, outcome.exit());
+        // 4 images in turn over 20 requests: 5 each; fail-1.png answers 503 every time.
+        assertEquals("5", outcome.field(3), "failed");
+        assertEquals("15", outcome.field(2), "ok");
+        // Checked: coffee (5, right), chelsea (5, wrong), fail-1 (5, failed) = 5/15.
+        assertEquals("5", outcome.field(4));
+        assertEquals("15", outcome.field(5));
+        assertTrue(outcome.out().contains("errors     http_503        5  e.g. too many requests in progress (id stub-id)"),
+                outcome.out());
+        assertTrue(outcome.out().contains("wrong      chelsea.png: got \"Egyptian Mau\", expected \"tabby cat\" (5)"),
+                outcome.out());
+        // At most 5 in flight: 20 requests of 200 ms take at least 4 rounds.
+        assertTrue(outcome.number(9) >= 4 * LATENCY_MS, outcome.out());
+        assertEquals("unknown", outcome.field(11));
+    }
+
+    @Test
+    void timeoutsAndRefusedConnectionsAreTheirOwnErrorKinds() throws IOException {
+        Files.write(images.resolve("slow.png"), new byte[] {1});
+        Outcome slow = run("--url", stub.url(), "--images", images.toString(), "--requests", "8", "--timeout",
+                "1s", "--timeline-url", "none");
+        assertEquals(LoadTestCommand.EXIT_FAILED, slow.exit());
+        assertEquals("2", slow.field(3), slow.out());
+        assertTrue(slow.out().contains("errors     timeout         2"), slow.out());
+        assertEquals("0/0", slow.field(4) + "/" + slow.field(5));
+
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Outcome refused = run("--url", "http://127.0.0.1:" + closedPort, "--images", images.toString(),
+                "--requests", "3", "--timeline-url", "http://127.0.0.1:" + closedPort + "/scaling/timeline");
+        assertEquals(LoadTestCommand.EXIT_FAILED, refused.exit());
+        assertEquals("0", refused.field(2));
+        assertEquals("3", refused.field(3));
+        assertTrue(refused.out().contains("errors     connection      3"), refused.out());
+        assertEquals("unknown", refused.field(11));
+        assertTrue(refused.out().contains("workers    unknown: http://127.0.0.1:" + closedPort), refused.out());
+    }
+
+    @Test
+    void inputFileFieldAndLabelsFromWordNetIdsInFileNames() throws IOException {
+        Path photos = Files.createDirectories(tmp.resolve("photos"));
+        Files.write(photos.resolve("n01440764_tench.png"), new byte[] {1});
+        Path synsets = tmp.resolve("synset_wnid.txt");
+        Files.writeString(synsets, "n01440764 tench\nn01443537 goldfish\n");
+        Outcome outcome = run("--url", stub.url(), "--images", photos.toString(), "--requests", "4", "--field",
+                "inputFile", "--labels-from-names", "--synsets", synsets.toString(), "--timeline-url", "none");
+        assertEquals(0, outcome.exit(), outcome.out());
+        assertEquals("4/4", outcome.field(4) + "/" + outcome.field(5));
+    }
+
+    @Test
+    void reportHasTheThreeChartsAsEmbeddedPngsAndOneCsvRowPerRequest() throws IOException {
+        Path report = tmp.resolve("out");
+        Files.write(images.resolve("fail-1.png"), new byte[] {1});
+        Outcome outcome = run("--url", stub.url(), "--images", images.toString(), "--requests", "12",
+                "--timeline-url", stub.timelineUrl(), "--sample-interval", "100ms", "--report", report.toString());
+        assertEquals(LoadTestCommand.EXIT_FAILED, outcome.exit());
+
+        String html = Files.readString(report.resolve(Report.HTML));
+        Matcher png = Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        int charts = 0;
+        while (png.find()) {
+            byte[] image = Base64.getDecoder().decode(png.group(1));
+            assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, java.util.Arrays.copyOf(image, 4));
+            assertTrue(image.length > 2_000, "chart too small to hold a plot: " + image.length);
+            charts++;
+        }
+        assertEquals(3, charts, "latency histogram, completions over time, queue and workers");
+        assertTrue(html.contains("Errors by kind") && html.contains("http_503"));
+        assertTrue(html.contains(outcome.last().group()), "report repeats the summary line");
+
+        List<String> csv = Files.readAllLines(report.resolve(Report.CSV));
+        assertEquals("file,start_ms,end_ms,latency_ms,status,label,expected,correct,error", csv.get(0));
+        assertEquals(13, csv.size());
+        assertTrue(csv.get(1).startsWith("chelsea.png,"), csv.get(1));
+        assertEquals(3, csv.stream().filter(row -> row.startsWith("fail-1.png,") && row.contains(",503,")).count());
+    }
+
+    @Test
+    void badOptionsExitWithUsageStatus() {
+        Outcome outcome = run("--url", stub.url(), "--field", "image");
+        assertEquals(LoadTestCommand.EXIT_USAGE, outcome.exit());
+        assertTrue(outcome.err().contains("--field must be myfile, inputFile or file"), outcome.err());
+        assertEquals(LoadTestCommand.EXIT_USAGE, run("--labels-from-names").exit());
+        assertEquals(LoadTestCommand.EXIT_USAGE, run("--images", tmp.resolve("missing").toString()).exit());
+        assertEquals(0, stub.received());
+    }
+
+    @Test
+    void bundledSamplesAreTheDefaultWorkloadWithTheirLabels() throws IOException {
+        Workload bundled = Workload.bundled();
+        assertEquals(List.of("coffee.png", "chelsea.png", "astronaut.png", "rocket.jpg"),
+                bundled.images().stream().map(Image::name).toList());
+        assertEquals("espresso", bundled.expected().get("coffee.png"));
+        assertEquals("Egyptian Mau", bundled.expected().get("chelsea.png"));
+        assertTrue(bundled.images().stream().allMatch(image -> image.bytes().length > 10_000));
+    }
+
+    private static List<Double> csvColumn(Path csv, int column) throws IOException {
+        List<Double> values = new ArrayList<>();
+        List<String> lines = Files.readAllLines(csv);
+        for (String line : lines.subList(1, lines.size())) {
+            values.add(Double.parseDouble(Csv.split(line).get(column)));
+        }
+        return values;
+    }
+}
