@@ -55,3 +55,41 @@ tf-check: ## Terraform offline checks: fmt, init (local plugins), validate, test
 	  grep -q "\`$$name\`" ../README.md || { echo "tf-check: $$name is not in the README configuration table"; exit 1; }; \
 	done; \
 	echo "tf-check: OK"
+
+# Images (Jib). JIB_FROM overrides the base image: empty = the digest-pinned eclipse-temurin:17-jre in the poms
+# (needs Docker Hub), `scratch` = config and layers only (offline), tar:///abs/base.tar = a local base image.
+IMAGE_SERVICES := web-service,classifier-service
+IMAGE_TAG      ?= latest
+JIB_FROM       ?= scratch
+JIB_FROM_ARG    = $(if $(JIB_FROM),-Djib.from.image=$(JIB_FROM))
+
+.PHONY: image-tars image-check images
+image-tars: ## Build both images as tars offline (jib:buildTar) into <service>/target/jib-image.tar; base: JIB_FROM (scratch)
+	$(MVN) -q -DskipTests -pl common install
+	$(MVN) -q -DskipTests -pl $(IMAGE_SERVICES) compile jib:buildTar $(JIB_FROM_ARG)
+
+image-check: ## Build the image tars on a scratch base and check entrypoint, port, non-root user, model and libtorch layers
+	$(MAKE) --no-print-directory image-tars JIB_FROM=scratch
+	image-smoke/check-image-tar.sh web-service/target/jib-image.tar \
+	  --main io.github.elasticimage.web.Application --port 8080 \
+	  --file 'app/classes/io/github/elasticimage/web/Application\.class' \
+	  --file 'app/resources/application\.yml'
+	image-smoke/check-image-tar.sh classifier-service/target/jib-image.tar \
+	  --main io.github.elasticimage.classifier.Application --port 8081 \
+	  --env DJL_OFFLINE=true --env DJL_CACHE_DIR=/tmp/djl-cache \
+	  --file 'app/resources/model/mobilenet_v2_int8\.pt' --file 'app/resources/model/synset\.txt' \
+	  --file 'app/libs/pytorch-native-cpu-.*-linux-x86_64\.jar' --file 'app/libs/pytorch-jni-.*\.jar'
+	@echo "image-check: OK"
+
+images: ## Build both images and push them to this deployment's ECR repositories (jib:build; needs the AWS CLI and `terraform apply` of ecr.tf)
+	@set -euo pipefail; command -v aws >/dev/null || { echo "images: needs the AWS CLI (aws) and credentials"; exit 1; }; \
+	web_repo=$$(cd $(TF_DIR) && $(TF) output -raw web_repository_url); \
+	classifier_repo=$$(cd $(TF_DIR) && $(TF) output -raw classifier_repository_url); \
+	region=$$(cd $(TF_DIR) && $(TF) output -raw region); registry=$${web_repo%%/*}; \
+	export DOCKER_CONFIG=$$(mktemp -d); trap 'rm -rf "$$DOCKER_CONFIG"' EXIT; \
+	token=$$(printf 'AWS:%s' "$$(aws ecr get-login-password --region "$$region")" | base64 -w0); \
+	( umask 077; printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$$registry" "$$token" > "$$DOCKER_CONFIG/config.json" ); \
+	$(MVN) -q -DskipTests -pl common install; \
+	$(MVN) -q -DskipTests -pl web-service compile jib:build -Djib.to.image="$$web_repo:$(IMAGE_TAG)"; \
+	$(MVN) -q -DskipTests -pl classifier-service compile jib:build -Djib.to.image="$$classifier_repo:$(IMAGE_TAG)"; \
+	echo "images: pushed $$web_repo:$(IMAGE_TAG) and $$classifier_repo:$(IMAGE_TAG)"

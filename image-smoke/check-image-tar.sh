@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Checks the config and the layers of an image tar written by `jib:buildTar` (make image-check).
+#
+# usage: check-image-tar.sh IMAGE.tar --main CLASS --port PORT [--env NAME=VALUE]... [--file REGEX]...
+#   --main  the entrypoint must run java with this main class
+#   --port  the image must expose PORT/tcp
+#   --env   the image environment must hold NAME=VALUE
+#   --file  some layer must hold a path matching the extended regex (anchored at the start, e.g. app/libs/x-.*\.jar)
+# The user must be set and not root. Prints one line per check; exits 1 on the first failure.
+set -euo pipefail
+
+tar_file=$1; shift
+main='' port=''; envs=() files=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --main) main=$2; shift 2 ;;
+    --port) port=$2; shift 2 ;;
+    --env) envs+=("$2"); shift 2 ;;
+    --file) files+=("$2"); shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+name=$(basename "$(dirname "$(dirname "$tar_file")")")
+fail() { echo "image-check: $name: FAIL: $*" >&2; exit 1; }
+ok() { echo "image-check: $name: ok: $*"; }
+
+[ -f "$tar_file" ] || fail "no image tar at $tar_file (run make image-tars)"
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+tar -xf "$tar_file" -C "$work" manifest.json config.json
+config=$(tr -d '\n' <"$work/config.json")
+
+entrypoint=$(grep -o '"Entrypoint":\[[^]]*\]' <<<"$config" || true)
+[[ $entrypoint == '"Entrypoint":["java",'* ]] || fail "entrypoint does not start with java: $entrypoint"
+[[ $entrypoint == *"\"$main\"]" ]] || fail "entrypoint does not end with the main class $main: $entrypoint"
+ok "entrypoint $entrypoint"
+
+grep -q "\"ExposedPorts\":{[^}]*\"$port/tcp\"" <<<"$config" || fail "port $port/tcp not exposed"
+ok "exposes $port/tcp"
+
+user=$(grep -o '"User":"[^"]*"' <<<"$config" | cut -d'"' -f4 || true)
+[ -n "$user" ] || fail "no user set: the container would run as root"
+case ${user%%:*} in 0|root) fail "runs as root ($user)" ;; esac
+ok "runs as non-root user $user"
+
+for e in ${envs[@]+"${envs[@]}"}; do
+  grep -q "\"$e\"" <<<"$config" || fail "environment lacks $e"
+  ok "environment has $e"
+done
+
+if [ ${#files[@]} -gt 0 ]; then
+  : >"$work/paths"
+  for layer in $(grep -o '"[^"]*\.tar\.gz"' "$work/manifest.json" | tr -d '"'); do
+    tar -xOf "$tar_file" "$layer" | tar --warning=no-unknown-keyword -tzf - >>"$work/paths"
+  done
+  for f in "${files[@]}"; do
+    hit=$(grep -E -m1 "^$f\$" "$work/paths" || true)
+    [ -n "$hit" ] || fail "no layer holds a path matching $f"
+    ok "layer holds $hit"
+  done
+fi
