@@ -93,3 +93,54 @@ images: ## Build both images and push them to this deployment's ECR repositories
 	$(MVN) -q -DskipTests -pl web-service compile jib:build -Djib.to.image="$$web_repo:$(IMAGE_TAG)"; \
 	$(MVN) -q -DskipTests -pl classifier-service compile jib:build -Djib.to.image="$$classifier_repo:$(IMAGE_TAG)"; \
 	echo "images: pushed $$web_repo:$(IMAGE_TAG) and $$classifier_repo:$(IMAGE_TAG)"
+
+# Deploy to AWS. Region, subnets (default: the default VPC's), the CIDR allowed to reach the web port (default: your
+# current public IP) and the image tag; `make deploy AUTO_APPROVE=1` skips Terraform's confirmation.
+AWS_REGION   ?= us-east-1
+SUBNET_IDS   ?=
+ALLOWED_CIDR ?=
+AUTO_APPROVE ?=
+TF_APPLY_FLAGS = $(if $(AUTO_APPROVE),-auto-approve)
+define COST_WARNING
+echo "================================================================================================"; \
+echo " COST WARNING: this creates billable AWS resources in $(AWS_REGION) (EC2 instances, EBS volumes,"; \
+echo " SQS, S3, ECR storage, CloudWatch alarms): about 0.03 USD/hour idle with the defaults (one t3.small web"; \
+echo " host; workers scale to 0), up to about 1.8 USD/hour while 20 c6i.large workers run (see README, Deploy"; \
+echo " to AWS). Run 'make destroy' when you are done."; \
+echo "================================================================================================"
+endef
+# Shell fragment: fills the array tf_vars with the values deploy and destroy pass to Terraform.
+define TF_VARS_SH
+command -v aws >/dev/null || { echo "needs the AWS CLI (aws) with credentials"; exit 1; }; \
+subnets='$(SUBNET_IDS)'; \
+if [ -z "$$subnets" ]; then \
+  subnets=$$(aws ec2 describe-subnets --region $(AWS_REGION) --filters Name=default-for-az,Values=true \
+    --query 'Subnets[].SubnetId' --output text | tr -s '\t ' ','); fi; \
+[ -n "$$subnets" ] && [ "$$subnets" != "None" ] || { echo "no default VPC in $(AWS_REGION): set SUBNET_IDS=subnet-a,subnet-b"; exit 1; }; \
+cidr='$(ALLOWED_CIDR)'; \
+if [ -z "$$cidr" ]; then cidr="$$(curl -fsS https://checkip.amazonaws.com | tr -d '[:space:]')/32"; fi; \
+tf_vars=(-var "region=$(AWS_REGION)" -var "subnet_ids=[\"$${subnets//,/\",\"}\"]" \
+  -var "web_allowed_cidrs=[\"$$cidr\"]" -var "web_image_tag=$(IMAGE_TAG)" -var "classifier_image_tag=$(IMAGE_TAG)")
+endef
+
+.PHONY: deploy destroy
+deploy: ## Create everything on AWS (COSTS MONEY): ECR repositories, push the images, then queues, buckets, hosts, scaling
+	@$(COST_WARNING)
+	@set -euo pipefail; $(TF_VARS_SH); cd $(TF_DIR); \
+	echo "deploy: subnets $$subnets, web port open to $$cidr"; \
+	$(TF) init -input=false; \
+	$(TF) apply -input=false $(TF_APPLY_FLAGS) "$${tf_vars[@]}" \
+	  -target=aws_ecr_repository.web -target=aws_ecr_repository.classifier -target=aws_ecr_lifecycle_policy.keep_recent
+	$(MAKE) --no-print-directory images
+	@set -euo pipefail; $(TF_VARS_SH); cd $(TF_DIR); \
+	$(TF) apply -input=false $(TF_APPLY_FLAGS) "$${tf_vars[@]}"; \
+	echo "deploy: the hosts install Docker and pull the images now; /health answers after 2-4 minutes:"; \
+	echo "  curl \"$$($(TF) output -raw web_url)/health\""; \
+	echo "  make load-test URL=$$($(TF) output -raw web_url)"
+	@$(COST_WARNING)
+
+destroy: ## Delete everything `make deploy` created on AWS (buckets and images included)
+	@set -euo pipefail; $(TF_VARS_SH); cd $(TF_DIR); \
+	$(TF) init -input=false >/dev/null; \
+	$(TF) destroy -input=false $(TF_APPLY_FLAGS) "$${tf_vars[@]}"
+	@echo "destroy: done; check the EC2 console for anything left in $(AWS_REGION) if Terraform reported errors"
