@@ -94,6 +94,12 @@ images: ## Build both images and push them to this deployment's ECR repositories
 	$(MVN) -q -DskipTests -pl classifier-service compile jib:build -Djib.to.image="$$classifier_repo:$(IMAGE_TAG)"; \
 	echo "images: pushed $$web_repo:$(IMAGE_TAG) and $$classifier_repo:$(IMAGE_TAG)"
 
+SIMULATE_ARGS ?=
+.PHONY: simulate
+simulate: ## Replay scaling-policy.json on AWS-like timing, bursts of 7/20/100 (SIMULATE_ARGS="--no-warm-pool", "--help")
+	$(MVN) -q -DskipTests package -pl local-cloud
+	java -cp $(LOCAL_CLOUD_JAR) io.github.elasticimage.local.scaling.SimulateCommand $(SIMULATE_ARGS)
+
 # Deploy to AWS. Region, subnets (default: the default VPC's), the CIDR allowed to reach the web port (default: your
 # current public IP) and the image tag; `make deploy AUTO_APPROVE=1` skips Terraform's confirmation.
 AWS_REGION   ?= us-east-1
