@@ -33,6 +33,19 @@ clean: ## Remove build output and local data
 	$(MVN) -q clean
 	rm -rf .local-cloud target
 
+# ---- Load test (load-test/) -------------------------------------------------------------------------------------
+URL            ?= http://localhost:$(PORT)
+REQUESTS       ?= 100
+LOAD_TEST_ARGS ?=
+LOAD_TEST_JAR  := load-test/target/load-test-$(VERSION)-all.jar
+
+$(LOAD_TEST_JAR): load-test/pom.xml $(shell find load-test/src/main samples -type f 2>/dev/null)
+	$(MVN) -q -Dmaven.test.skip=true -pl load-test -am package
+
+.PHONY: load-test
+load-test: $(LOAD_TEST_JAR) ## Fire REQUESTS (100) requests at once at URL (make run's) with the bundled samples; LOAD_TEST_ARGS="--help"
+	java -jar $(LOAD_TEST_JAR) --url $(URL) --requests $(REQUESTS) $(LOAD_TEST_ARGS)
+
 # ---- Cloud deployment (terraform/, Jib images) -------------------------------------------------------------------
 TF_DIR        ?= terraform
 TF_PLUGIN_DIR ?= /opt/tf-plugins
