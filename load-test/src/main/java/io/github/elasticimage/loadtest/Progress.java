@@ -46,13 +46,13 @@ public interface Progress extends LoadRunner.Listener, AutoCloseable {
             bar = new ProgressBarBuilder().setTaskName("classify").setInitialMax(total)
                     .setStyle(ProgressBarStyle.UNICODE_BLOCK).setUpdateIntervalMillis(200).showSpeed()
                     .build();
-            bar.setExtraMessage("failed 0");
+            bar.setExtraMessage(" failed 0");
         }
 
         @Override
         public void completed(RequestResult result) {
             if (!result.ok()) {
-                bar.setExtraMessage("failed " + failed.incrementAndGet());
+                bar.setExtraMessage(" failed " + failed.incrementAndGet());
             }
             bar.step();
         }

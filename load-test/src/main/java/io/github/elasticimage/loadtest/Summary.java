@@ -117,6 +117,11 @@ public final class Summary {
         return requests() == 0 ? 0 : service.getValueAtPercentile(percentile) / 1000.0;
     }
 
+    /** When the last request was handed to the HTTP client, ms after the start moment (how long the release took). */
+    public double lastSentMs() {
+        return run.results().stream().mapToLong(RequestResult::sentNanos).max().orElse(0) / 1e6;
+    }
+
     public double elapsedSeconds() {
         return run.elapsedNanos() / 1e9;
     }
@@ -170,7 +175,8 @@ public final class Summary {
                 latencyMs(50), latencyMs(90), latencyMs(99), maxMs(), requests() == 0 ? 0 : latency.getMean() / 1000);
         out.printf(Locale.ROOT, "service    from each send, ms:       p50 %.1f  p90 %.1f  p99 %.1f  max %.1f%n",
                 serviceMs(50), serviceMs(90), serviceMs(99), requests() == 0 ? 0 : service.getMaxValue() / 1000.0);
-        out.printf(Locale.ROOT, "throughput %.1f ok/s (%d in %.2f s)%n", throughput(), ok, elapsedSeconds());
+        out.printf(Locale.ROOT, "throughput %.1f ok/s (%d in %.2f s); the last request was sent %.1f ms after the start"
+                + " moment%n", throughput(), ok, elapsedSeconds(), lastSentMs());
         out.println(scalingLine(scaling, scalingSource, scalingUnavailableReason));
     }
 
