@@ -1,5 +1,9 @@
 package io.github.elasticimage.local;
 
+import io.github.elasticimage.local.scaling.LocalAutoscaler;
+import io.github.elasticimage.local.scaling.ScalingEngine;
+import io.github.elasticimage.local.scaling.ScalingPolicy;
+import io.github.elasticimage.local.scaling.TimelineServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,8 +41,27 @@ public final class LocalCloudCommand implements Callable<Integer> {
             description = "Folder for the S3 server's objects (default: ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--workers", defaultValue = "1", description = "Classifier worker processes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--workers", defaultValue = "1",
+            description = "Fewest classifier workers, started at once and kept while idle: the local override of the "
+                    + "policy's minCapacity (0 = the AWS policy; the first request then waits for a worker to boot). "
+                    + "With --no-autoscale, the fixed number of workers (default: ${DEFAULT-VALUE}).")
     int workers;
+
+    @Option(names = "--max-workers",
+            description = "Most classifier workers the autoscaler runs (default: the policy's local.maxCapacity; at most 20).")
+    Integer maxWorkers;
+
+    @Option(names = "--autoscale", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Scale workers with the request queue's backlog per the scaling policy (default: on).")
+    boolean autoscale;
+
+    @Option(names = "--policy",
+            description = "Scaling policy file (default: the repository's scaling-policy.json packaged in this jar).")
+    Path policyFile;
+
+    @Option(names = "--autoscaler-port", defaultValue = "8079",
+            description = "Port of GET /scaling/timeline, the autoscaler's decisions as JSON (default: ${DEFAULT-VALUE}).")
+    int autoscalerPort;
 
     @Option(names = "--worker-threads", description = "WORKER_THREADS of each worker (default: the service's own).")
     Integer workerThreads;
@@ -65,6 +88,15 @@ public final class LocalCloudCommand implements Callable<Integer> {
         requireFree(webPort, "--port");
         requireFree(sqsPort, "--sqs-port");
         requireFree(s3Port, "--s3-port");
+        ScalingPolicy policy = policyFile == null ? ScalingPolicy.packaged() : ScalingPolicy.load(policyFile);
+        int maxCapacity = maxWorkers == null ? policy.local().maxCapacity() : maxWorkers;
+        if (autoscale) {
+            requireFree(autoscalerPort, "--autoscaler-port");
+            if (maxCapacity < 1 || maxCapacity > ScalingPolicy.CAPACITY_LIMIT || workers < 0 || workers > maxCapacity) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "need 0 <= --workers <= --max-workers <= "
+                        + ScalingPolicy.CAPACITY_LIMIT + ", got " + workers + " and " + maxCapacity);
+            }
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         LocalCloud cloud = LocalCloud.start(host, sqsPort, s3Port, dataDir.resolve("s3"), LocalResources.defaults());
         Map<String, String> workerEnv = new LinkedHashMap<>();
@@ -80,9 +112,24 @@ public final class LocalCloudCommand implements Callable<Integer> {
             cloud.close();
             throw e;
         }
+        LocalAutoscaler autoscaler = null;
+        TimelineServer timelineServer = null;
+        if (autoscale) {
+            autoscaler = new LocalAutoscaler(cloud.sqs(), cloud.queueUrl(cloud.resources().requestQueue()),
+                    new ScalingEngine(policy, workers, maxCapacity),
+                    java.time.Duration.ofSeconds(policy.local().periodSeconds()), stack, workers);
+            timelineServer = TimelineServer.start(host, autoscalerPort, autoscaler::timeline);
+            autoscaler.start();
+        }
+        LocalAutoscaler scaler = autoscaler;
+        TimelineServer timeline = timelineServer;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("stopping: workers, web tier, SQS and S3 servers");
+            System.out.println("stopping: autoscaler, workers, web tier, SQS and S3 servers");
             try {
+                if (scaler != null) {
+                    scaler.close();
+                    timeline.close();
+                }
                 stack.close();
             } finally {
                 cloud.close();
@@ -93,6 +140,11 @@ public final class LocalCloudCommand implements Callable<Integer> {
         String url = "http://localhost:" + webPort;
         System.out.printf("ready: %s (web 1, workers %d, started in %.1f s; SQS %s, S3 %s; Ctrl-C stops everything)%n",
                 url, stack.runningWorkers(), ms / 1000.0, cloud.sqsEndpoint(), cloud.s3Endpoint());
+        if (timeline != null) {
+            System.out.printf("autoscaler: workers %d..%d every %d s (policy %s); timeline: %s%n", workers, maxCapacity,
+                    policy.local().periodSeconds(), policyFile == null ? "classpath:" + ScalingPolicy.FILE_NAME
+                            : policyFile, timeline.url());
+        }
         System.out.printf("try: curl -F myfile=@samples/coffee.png %s/classify%n", url);
         stopped.await();
         return 0;

@@ -11,13 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The whole system on one machine: the {@link LocalCloud} servers, one web-service process and classifier worker
  * processes. {@code make run} and the end-to-end test both use this class.
  */
-public final class LocalStack implements AutoCloseable {
+public final class LocalStack implements AutoCloseable, io.github.elasticimage.local.scaling.LocalAutoscaler.WorkerPool {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
@@ -41,8 +43,18 @@ public final class LocalStack implements AutoCloseable {
     private final Settings settings;
     private final PrintStream out;
     private final ServiceProcess web;
+    /** Healthy workers (model loaded, polling), oldest first. */
     private final List<ServiceProcess> workers = new CopyOnWriteArrayList<>();
+    /** Workers started by {@link #requestWorkers(int)} that are not healthy yet. */
+    private final List<ServiceProcess> booting = new CopyOnWriteArrayList<>();
+    /** Workers told to stop (SIGTERM) that are still draining. */
+    private final List<ServiceProcess> stopping = new CopyOnWriteArrayList<>();
     private final AtomicInteger workerSequence = new AtomicInteger();
+    private final ExecutorService lifecycle = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "worker-lifecycle");
+        t.setDaemon(true);
+        return t;
+    });
 
     private LocalStack(LocalCloud cloud, Settings settings, PrintStream out, ServiceProcess web) {
         this.cloud = cloud;
@@ -70,12 +82,7 @@ public final class LocalStack implements AutoCloseable {
     public synchronized void scaleWorkersTo(int desired) {
         List<ServiceProcess> started = new ArrayList<>();
         while (workers.size() + started.size() < desired) {
-            int n = workerSequence.incrementAndGet();
-            Map<String, String> env = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
-            env.putAll(settings.workerEnv());
-            env.put("WORKER_ID", "worker-" + n);
-            started.add(ServiceProcess.start("worker-" + n, settings.classifierJar(), settings.workerJvmArgs(), env,
-                    settings.host(), LocalCloud.freePort(settings.host()), out));
+            started.add(startWorker());
         }
         try {
             for (ServiceProcess worker : started) {
@@ -90,6 +97,83 @@ public final class LocalStack implements AutoCloseable {
             ServiceProcess worker = workers.remove(workers.size() - 1);
             worker.stop(Duration.ofSeconds(60));
         }
+    }
+
+    private ServiceProcess startWorker() {
+        int n = workerSequence.incrementAndGet();
+        Map<String, String> env = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
+        env.putAll(settings.workerEnv());
+        env.put("WORKER_ID", "worker-" + n);
+        return ServiceProcess.start("worker-" + n, settings.classifierJar(), settings.workerJvmArgs(), env,
+                settings.host(), LocalCloud.freePort(settings.host()), out);
+    }
+
+    /**
+     * Starts or stops workers until {@code desired} are healthy or booting, without waiting: the autoscaler calls this
+     * every period and must keep sampling while a JVM boots. New workers join {@link #readyWorkers()} once healthy.
+     * Workers to remove are taken from those still booting first (they hold no work), then the newest healthy ones;
+     * each gets SIGTERM and drains its jobs in flight in the background.
+     */
+    @Override
+    public synchronized void requestWorkers(int desired) {
+        while (workers.size() + booting.size() < desired) {
+            ServiceProcess worker = startWorker();
+            booting.add(worker);
+            lifecycle.execute(() -> awaitBoot(worker));
+        }
+        while (workers.size() + booting.size() > desired) {
+            ServiceProcess worker = booting.isEmpty()
+                    ? workers.remove(workers.size() - 1)
+                    : booting.remove(booting.size() - 1);
+            stopping.add(worker);
+            lifecycle.execute(() -> {
+                try {
+                    worker.stop(Duration.ofSeconds(60));
+                } finally {
+                    stopping.remove(worker);
+                }
+            });
+        }
+    }
+
+    private void awaitBoot(ServiceProcess worker) {
+        try {
+            worker.awaitHealthy(START_TIMEOUT);
+        } catch (RuntimeException e) {
+            boolean dropped;
+            synchronized (this) {
+                dropped = booting.remove(worker);
+            }
+            if (dropped) {
+                LOG.warn("{} did not become healthy, dropped (the autoscaler starts another): {}", worker.name(),
+                        e.getMessage());
+                worker.stop(Duration.ofSeconds(5));
+            }
+            return;
+        }
+        synchronized (this) {
+            if (booting.remove(worker)) {
+                workers.add(worker);
+                LOG.info("{} healthy: {} worker(s) ready, {} booting", worker.name(), workers.size(), booting.size());
+            }
+        }
+    }
+
+    /** Healthy workers that are not stopping (what the autoscaler reports as running). */
+    @Override
+    public int readyWorkers() {
+        return (int) workers.stream().filter(ServiceProcess::isAlive).count();
+    }
+
+    /** Workers started but not healthy yet. */
+    @Override
+    public int bootingWorkers() {
+        return booting.size();
+    }
+
+    /** Workers told to stop that are still draining their jobs in flight. */
+    public int stoppingWorkers() {
+        return stopping.size();
     }
 
     public URI webUrl() {
@@ -110,9 +194,16 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
-        LOG.info("stopping {} worker(s) and the web tier", workers.size());
+        List<ServiceProcess> all;
+        synchronized (this) {
+            all = new ArrayList<>(workers);
+            all.addAll(booting);
+            all.addAll(stopping);
+            booting.clear();
+        }
+        LOG.info("stopping {} worker(s) and the web tier", all.size());
         List<Thread> stoppers = new ArrayList<>();
-        for (ServiceProcess worker : workers) {
+        for (ServiceProcess worker : all) {
             stoppers.add(new Thread(() -> worker.stop(Duration.ofSeconds(30)), "stop-" + worker.name()));
         }
         stoppers.add(new Thread(() -> web.stop(Duration.ofSeconds(30)), "stop-web"));
@@ -125,5 +216,6 @@ public final class LocalStack implements AutoCloseable {
             }
         }
         workers.clear();
+        lifecycle.shutdownNow();
     }
 }

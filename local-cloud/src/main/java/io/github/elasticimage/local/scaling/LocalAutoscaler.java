@@ -1,0 +1,164 @@
+package io.github.elasticimage.local.scaling;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The local stand-in for CloudWatch alarms plus the Auto Scaling group: every period it samples the request queue's
+ * visible and in-flight counts, applies the {@link ScalingEngine}, and asks the worker pool for that many workers
+ * (without waiting for JVMs to boot). Every decision is logged and kept in a timeline, served over HTTP by
+ * {@link TimelineServer}.
+ */
+public final class LocalAutoscaler implements AutoCloseable {
+
+    /** Capacity of the timeline: 10 000 points, over 8 hours at a 3 s period. */
+    static final int TIMELINE_CAPACITY = 10_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalAutoscaler.class);
+
+    /** What the autoscaler drives: the local worker processes (LocalStack) or, in tests, a fake. */
+    public interface WorkerPool {
+        /** Start or stop workers until {@code desired} are running or booting; must not block on a boot. */
+        void requestWorkers(int desired);
+
+        /** Workers healthy and taking work. */
+        int readyWorkers();
+
+        /** Workers still booting. */
+        int bootingWorkers();
+    }
+
+    /**
+     * One decision, in the JSON shape of {@code GET /scaling/timeline}.
+     *
+     * @param t        epoch millis of the sample
+     * @param visible  visible messages in the request queue
+     * @param inFlight in-flight (received, not deleted) messages
+     * @param desired  workers wanted after this decision
+     * @param running  workers healthy and taking work at this moment
+     */
+    public record Point(long t, long visible, long inFlight, int desired, int running) {
+    }
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final ScalingEngine engine;
+    private final Duration period;
+    private final WorkerPool pool;
+    private final ArrayDeque<Point> timeline = new ArrayDeque<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "autoscaler");
+        t.setDaemon(true);
+        return t;
+    });
+    private int desired;
+    private Point lastLogged;
+
+    public LocalAutoscaler(SqsClient sqs, String queueUrl, ScalingEngine engine, Duration period, WorkerPool pool,
+                           int initialDesired) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.engine = engine;
+        this.period = period;
+        this.pool = pool;
+        this.desired = Math.max(engine.min(), Math.min(engine.max(), initialDesired));
+    }
+
+    /** Samples now and then every period, on its own thread. */
+    public LocalAutoscaler start() {
+        LOG.info("autoscaler: every {} s, workers {}..{}, queue {}", period.toMillis() / 1000.0, engine.min(),
+                engine.max(), queueUrl);
+        scheduler.scheduleWithFixedDelay(this::tickSafely, 0, period.toMillis(), TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    private void tickSafely() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            // No sample, no decision: the workers stay as they are until the queue answers again.
+            LOG.warn("autoscaler: cannot sample {}: {}", queueUrl, e.toString());
+        }
+    }
+
+    /** One period: sample, decide, act, record. Public for tests that drive time themselves. */
+    public synchronized Point tick() {
+        Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+        long t = System.currentTimeMillis();
+        long visible = Long.parseLong(attributes.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES, "0"));
+        long inFlight = Long.parseLong(
+                attributes.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
+        ScalingEngine.Action action = engine.evaluate(visible, inFlight, desired);
+        int next = engine.apply(action, desired);
+        pool.requestWorkers(next);
+        Point point = new Point(t, visible, inFlight, next, pool.readyWorkers());
+        record(point);
+        String line = String.format(java.util.Locale.ROOT,
+                "scaling t=%s visible=%d inFlight=%d desired=%d running=%d booting=%d%s", Instant.ofEpochMilli(t),
+                visible, inFlight, next, point.running(), pool.bootingWorkers(),
+                next == desired ? "" : " (" + describe(action) + ", was " + desired + ")");
+        // Every decision is in the timeline; the log repeats a line only when something changed.
+        if (lastLogged == null || !sameState(lastLogged, point) || next != desired) {
+            LOG.info(line);
+            lastLogged = point;
+        } else {
+            LOG.debug(line);
+        }
+        desired = next;
+        return point;
+    }
+
+    private static boolean sameState(Point a, Point b) {
+        return a.visible() == b.visible() && a.inFlight() == b.inFlight() && a.desired() == b.desired()
+                && a.running() == b.running();
+    }
+
+    private static String describe(ScalingEngine.Action action) {
+        if (action instanceof ScalingEngine.Action.Add add) {
+            return "scale-out +" + add.adjustment() + " for excess " + add.excess();
+        }
+        if (action instanceof ScalingEngine.Action.Exact exact) {
+            return "scale-in to " + exact.capacity() + " after an empty window";
+        }
+        return "no alarm";
+    }
+
+    private synchronized void record(Point point) {
+        if (timeline.size() == TIMELINE_CAPACITY) {
+            timeline.removeFirst();
+        }
+        timeline.addLast(point);
+    }
+
+    /** Every decision so far (the last {@value #TIMELINE_CAPACITY}), oldest first. */
+    public synchronized List<Point> timeline() {
+        return List.copyOf(timeline);
+    }
+
+    public synchronized int desired() {
+        return desired;
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
