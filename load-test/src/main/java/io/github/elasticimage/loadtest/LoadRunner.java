@@ -82,9 +82,14 @@ public final class LoadRunner {
                     .orTimeout(wholeExchangeMillis, TimeUnit.MILLISECONDS)
                     .whenComplete((response, failure) -> {
                         long end = System.nanoTime() - start;
-                        RequestResult result = failure == null
-                                ? fromResponse(index, image, sent, end, response, settings.field(), expected)
-                                : fromFailure(index, image, sent, end, failure, expected);
+                        RequestResult result;
+                        try {
+                            result = failure == null
+                                    ? fromResponse(index, image, sent, end, response, settings.field(), expected)
+                                    : fromFailure(index, image, sent, end, failure, expected);
+                        } catch (RuntimeException unexpected) {
+                            result = fromFailure(index, image, sent, end, unexpected, expected);
+                        }
                         results[index] = result;
                         slots.release();
                         try {

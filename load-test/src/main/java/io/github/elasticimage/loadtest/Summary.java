@@ -188,6 +188,10 @@ public final class Summary {
             return "workers    unknown: " + source + " not available"
                     + (unavailableReason == null ? "" : " (" + unavailableReason + ")");
         }
+        if (scaling.peak() < 0) {
+            return String.format(Locale.ROOT, "workers    not reported; queue visible peak %d, in flight peak %d (%s)",
+                    scaling.peakVisible(), scaling.peakInFlight(), source);
+        }
         String back = scaling.peak() <= scaling.min()
                 ? "stayed at " + scaling.min()
                 : scaling.backToMinMillis().isPresent()

@@ -43,9 +43,15 @@ public final class AwsScalingSource implements ScalingSource {
         DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
         try {
             credentials.resolveCredentials();
+        } catch (SdkClientException e) {
+            whyNot.append("no AWS credentials from the default chain (environment, profile, container or instance role)");
+            credentials.close();
+            return Optional.empty();
+        }
+        try {
             return Optional.of(new AwsScalingSource(asgName, queueUrl, credentials));
         } catch (SdkClientException e) {
-            whyNot.append("no AWS credentials or region: ").append(e.getMessage());
+            whyNot.append("AWS clients: ").append(e.getMessage());
             credentials.close();
             return Optional.empty();
         }
