@@ -11,6 +11,12 @@ mock_provider "aws" {
       id = "ami-0a1b2c3d4e5f60718"
     }
   }
+  # The scaling alarms (scaling.tf) validate their actions as ARNs; no account id in this fake one.
+  mock_resource "aws_autoscaling_policy" {
+    defaults = {
+      arn = "arn:aws:autoscaling:us-east-1::scalingPolicy:mock"
+    }
+  }
 }
 
 variables {
