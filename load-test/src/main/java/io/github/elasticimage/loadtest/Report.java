@@ -202,8 +202,11 @@ public final class Report {
         }
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Request queue and workers")
                 .xAxisTitle("seconds after the start moment").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+        chart.getStyler().setYAxisMin(0, 0.0);
+        chart.getStyler().setYAxisMin(1, 0.0);
         chart.setYAxisGroupTitle(0, "messages");
         chart.setYAxisGroupTitle(1, "workers");
         chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
