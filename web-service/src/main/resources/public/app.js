@@ -1,0 +1,179 @@
+// The page's behaviour: classify one image through POST /classify (JSON), show label, top-5 and time; poll
+// GET /api/v1/status every few seconds for the live panel; keep the last results in this browser tab.
+// Everything that comes from a file or the server is written with textContent, never as HTML.
+(() => {
+  'use strict';
+  const STATUS_EVERY_MS = 3000;
+  const RECENT_MAX = 10;
+  const RECENT_KEY = 'elastic-image.recent';
+  const $ = (id) => document.getElementById(id);
+
+  const form = $('upload-form');
+  const input = $('file-input');
+  const zone = $('drop-zone');
+  const button = $('classify-button');
+  const result = $('result');
+  const error = $('error');
+  let current = null;
+  let previewUrl = null;
+  let busy = false;
+
+  const percent = (p) => (p * 100).toFixed(p >= 0.995 || p < 0.0995 ? 1 : 0) + ' %';
+  const duration = (ms) => ms < 1000 ? Math.round(ms) + ' ms' : (ms / 1000).toFixed(2) + ' s';
+  const number = (n) => (n === null || n === undefined) ? '–' : String(n);
+
+  function showError(message) {
+    error.textContent = message;
+    error.hidden = false;
+  }
+
+  async function classify(file) {
+    if (!file || busy) return;
+    current = file;
+    busy = true;
+    button.disabled = true;
+    error.hidden = true;
+    result.setAttribute('aria-busy', 'true');
+    $('result-status').textContent = 'Classifying ' + file.name;
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = URL.createObjectURL(file);
+    const body = new FormData();
+    body.append('myfile', file, file.name);
+    const started = performance.now();
+    try {
+      const response = await fetch('/classify', { method: 'POST', body, headers: { Accept: 'application/json' } });
+      const took = performance.now() - started;
+      const data = await response.json().catch(() => null);
+      if (!response.ok) {
+        const reason = data && data.message ? data.message : response.statusText;
+        $('result-status').textContent = 'Not classified.';
+        showError(response.status + ': ' + reason + (data && data.id ? ' (request ' + data.id + ')' : ''));
+        return;
+      }
+      render(data, took);
+      remember({ at: Date.now(), file: data.file, label: data.label, confidence: data.confidence, ms: took });
+    } catch (e) {
+      $('result-status').textContent = 'Not classified.';
+      showError('The service did not answer: ' + e.message);
+    } finally {
+      busy = false;
+      button.disabled = !current;
+      result.setAttribute('aria-busy', 'false');
+    }
+  }
+
+  function render(data, took) {
+    $('result-status').textContent = 'Result for ' + data.file + ':';
+    $('result-label').textContent = data.label;
+    $('result-confidence').textContent = percent(data.confidence);
+    $('result-time').textContent = duration(took);
+    $('result-file').textContent = data.file;
+    const img = $('preview');
+    img.src = previewUrl;
+    img.alt = 'The classified image, ' + data.file;
+    const list = $('top5');
+    list.replaceChildren(...(data.top5 || []).map((p) => {
+      const li = document.createElement('li');
+      const row = document.createElement('div');
+      row.className = 'row';
+      const name = document.createElement('span');
+      name.textContent = p.label;
+      const value = document.createElement('span');
+      value.className = 'num';
+      value.textContent = percent(p.probability);
+      row.append(name, value);
+      const bar = document.createElement('div');
+      bar.className = 'bar';
+      bar.setAttribute('aria-hidden', 'true');
+      const fill = document.createElement('span');
+      fill.style.width = Math.max(0, Math.min(100, p.probability * 100)).toFixed(1) + '%';
+      bar.append(fill);
+      li.append(row, bar);
+      return li;
+    }));
+    $('result-body').hidden = false;
+  }
+
+  // ---- last results (this tab only) ----
+  function loadRecent() {
+    try {
+      const items = JSON.parse(sessionStorage.getItem(RECENT_KEY) || '[]');
+      return Array.isArray(items) ? items.slice(0, RECENT_MAX) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  function remember(item) {
+    const items = [item, ...loadRecent()].slice(0, RECENT_MAX);
+    try { sessionStorage.setItem(RECENT_KEY, JSON.stringify(items)); } catch (e) { /* private mode: keep going */ }
+    renderRecent(items);
+  }
+
+  function renderRecent(items) {
+    const body = $('recent');
+    if (!items.length) return;
+    body.replaceChildren(...items.map((r) => {
+      const tr = document.createElement('tr');
+      const cells = [new Date(r.at).toLocaleTimeString(), r.file, r.label, percent(r.confidence), duration(r.ms)];
+      cells.forEach((text, i) => {
+        const td = document.createElement('td');
+        td.textContent = text;
+        if (i === 1) td.title = r.file;
+        if (i >= 3) td.className = 'num';
+        tr.append(td);
+      });
+      return tr;
+    }));
+  }
+
+  // ---- live panel ----
+  let statusTimer = null;
+  async function refreshStatus() {
+    try {
+      const response = await fetch('/api/v1/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      const s = await response.json();
+      const q = s.requestQueue;
+      $('live-visible').textContent = number(q && q.visible);
+      $('live-in-flight').textContent = number(q && q.inFlight);
+      $('live-dlq').textContent = number(s.deadLetterQueue && s.deadLetterQueue.visible);
+      $('live-running').textContent = number(s.workers && s.workers.running);
+      $('live-desired').textContent = number(s.workers && s.workers.desired);
+      $('live-pending').textContent = number(s.pending);
+      const problems = (s.problems || []).join('; ');
+      $('live-updated').textContent = 'Updated ' + new Date(s.time).toLocaleTimeString()
+        + (problems ? ' · ' + problems : '') + (s.workers ? '' : ' · worker counts come from the local autoscaler');
+    } catch (e) {
+      $('live-updated').textContent = 'Status unavailable (' + e.message + '); retrying.';
+    } finally {
+      statusTimer = setTimeout(refreshStatus, document.hidden ? STATUS_EVERY_MS * 5 : STATUS_EVERY_MS);
+    }
+  }
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) {
+      clearTimeout(statusTimer);
+      refreshStatus();
+    }
+  });
+
+  // ---- input: choose, drop, resubmit ----
+  input.addEventListener('change', () => classify(input.files[0]));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    classify(input.files[0] || current);
+  });
+  ['dragenter', 'dragover'].forEach((type) => zone.addEventListener(type, (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  }));
+  ['dragleave', 'drop'].forEach((type) => zone.addEventListener(type, () => zone.classList.remove('over')));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const file = e.dataTransfer && e.dataTransfer.files[0];
+    if (file) classify(file);
+  });
+
+  renderRecent(loadRecent());
+  refreshStatus();
+})();
