@@ -19,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -77,21 +76,21 @@ class ClassifyApiTest implements TestPropertyProvider {
 
     @Test
     void fieldFileIsAcceptedToo() {
-        byte[] image = "file-field".getBytes(StandardCharsets.UTF_8);
+        byte[] image = TestImages.png("file-field");
         String body = client.toBlocking().retrieve(post(upload("file", "a.png", image)), String.class);
         assertEquals(FakeWorker.labelFor(image), body);
     }
 
     @Test
     void inputFileFieldAnswersFileStemColonLabel() {
-        byte[] image = "input-file-field".getBytes(StandardCharsets.UTF_8);
+        byte[] image = TestImages.png("input-file-field");
         String body = client.toBlocking().retrieve(post(upload("inputFile", "test_0.JPEG", image)), String.class);
         assertEquals("test_0:" + FakeWorker.labelFor(image), body);
     }
 
     @Test
     void jsonOnRequestWithIdFileAndTop5() {
-        byte[] image = "json-please".getBytes(StandardCharsets.UTF_8);
+        byte[] image = TestImages.png("json-please");
         Map<String, Object> body = client.toBlocking().retrieve(post(upload("myfile", "../../etc/passwd", image))
                 .accept(MediaType.APPLICATION_JSON_TYPE), Argument.mapOf(String.class, Object.class));
         assertEquals(FakeWorker.labelFor(image), body.get("label"));
@@ -123,8 +122,8 @@ class ClassifyApiTest implements TestPropertyProvider {
     @Test
     void workerFailureIs422WithTheRequestId() {
         HttpClientResponseException e = assertThrows(HttpClientResponseException.class,
-                () -> client.toBlocking().exchange(post(upload("myfile", "bad.png",
-                        "FAIL this is text".getBytes(StandardCharsets.UTF_8))), String.class));
+                () -> client.toBlocking().exchange(post(upload("myfile", "FAIL.png", TestImages.png("fail"))),
+                        String.class));
         assertEquals(HttpStatus.UNPROCESSABLE_ENTITY, e.getStatus());
         Map<?, ?> error = e.getResponse().getBody(Map.class).orElseThrow();
         assertEquals("not an image", error.get("message"));
@@ -134,8 +133,8 @@ class ClassifyApiTest implements TestPropertyProvider {
     @Test
     void noAnswerInTimeIs504WithTheRequestId() {
         HttpClientResponseException e = assertThrows(HttpClientResponseException.class,
-                () -> client.toBlocking().exchange(post(upload("myfile", "slow.png",
-                        "SILENT please".getBytes(StandardCharsets.UTF_8))), String.class));
+                () -> client.toBlocking().exchange(post(upload("myfile", "SILENT.png", TestImages.png("silent"))),
+                        String.class));
         assertEquals(HttpStatus.GATEWAY_TIMEOUT, e.getStatus());
         Map<?, ?> error = e.getResponse().getBody(Map.class).orElseThrow();
         assertNotNull(error.get("id"));
@@ -144,11 +143,11 @@ class ClassifyApiTest implements TestPropertyProvider {
 
     @Test
     void aDuplicateAnswerReachesTheCallerOnce() {
-        byte[] image = "TWICE answered".getBytes(StandardCharsets.UTF_8);
+        byte[] image = TestImages.png("twice");
         assertEquals(FakeWorker.labelFor(image),
-                client.toBlocking().retrieve(post(upload("myfile", "twice.png", image)), String.class));
+                client.toBlocking().retrieve(post(upload("myfile", "TWICE.png", image)), String.class));
         // The next request still gets its own answer, not the stray duplicate.
-        byte[] next = "after the duplicate".getBytes(StandardCharsets.UTF_8);
+        byte[] next = TestImages.png("after the duplicate");
         assertEquals(FakeWorker.labelFor(next),
                 client.toBlocking().retrieve(post(upload("myfile", "next.png", next)), String.class));
     }

@@ -8,7 +8,6 @@ import io.github.elasticimage.contract.Messages;
 import io.github.elasticimage.local.LocalCloud;
 import software.amazon.awssdk.services.sqs.model.Message;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -21,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A stand-in classifier tier for web-tier tests (the model is not the subject here): it speaks the real contract over
  * the real SQS and S3 servers. It reads each upload back from S3 and answers {@link #labelFor(byte[])}, after a random
- * delay on one of several threads, so answers come back out of order. Uploads starting with {@code FAIL} get a failure
- * answer, {@code SILENT} none, {@code TWICE} the same answer twice.
+ * delay on one of several threads, so answers come back out of order. Files named {@code FAIL*}, and images
+ * that do not decode, get a failure answer (and their upload is deleted, as the real worker does), {@code SILENT*} none, {@code TWICE*} the same answer twice.
  */
 final class FakeWorker implements AutoCloseable {
 
@@ -70,10 +69,15 @@ final class FakeWorker implements AutoCloseable {
         try {
             ClassificationRequest request = Messages.parseRequest(message.body());
             byte[] image = cloud.s3().getObjectAsBytes(b -> b.bucket(request.bucket()).key(request.key())).asByteArray();
-            String text = new String(image, 0, Math.min(image.length, 6), StandardCharsets.US_ASCII);
+            String text = request.fileName() == null ? "" : request.fileName();
             Thread.sleep(ThreadLocalRandom.current().nextInt(0, 40));
             if (!text.startsWith("SILENT")) {
-                ClassificationResult result = text.startsWith("FAIL")
+                boolean undecodable = text.startsWith("FAIL") || !decodes(image);
+                if (undecodable) {
+                    // like the real worker: an image that cannot be decoded is not kept
+                    cloud.s3().deleteObject(b -> b.bucket(request.bucket()).key(request.key()));
+                }
+                ClassificationResult result = undecodable
                         ? ClassificationResult.failed(request.id(), ErrorCode.UNDECODABLE_IMAGE, "not an image", "fake",
                         null)
                         : ClassificationResult.done(request.id(), List.of(new Prediction(labelFor(image), 0.9)), "fake",
@@ -87,6 +91,22 @@ final class FakeWorker implements AutoCloseable {
             cloud.sqs().deleteMessage(b -> b.queueUrl(requestQueueUrl).receiptHandle(message.receiptHandle()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** False only for bytes an ImageIO reader claims but cannot decode (e.g. a truncated JPEG). */
+    private static boolean decodes(byte[] image) {
+        try (var in = javax.imageio.ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(image))) {
+            if (!javax.imageio.ImageIO.getImageReaders(in).hasNext()) {
+                return true;
+            }
+        } catch (java.io.IOException e) {
+            return true;
+        }
+        try {
+            return javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(image)) != null;
+        } catch (java.io.IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -6,13 +6,13 @@ import io.github.elasticimage.web.queue.ResponseQueue;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MediaType;
+import io.micronaut.http.client.DefaultHttpClientConfiguration;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.multipart.MultipartBody;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,14 +39,14 @@ class RoutingTest {
         try (FakeWorker worker = new FakeWorker(CLOUD);
              EmbeddedServer first = ApplicationContext.run(EmbeddedServer.class, properties());
              EmbeddedServer second = ApplicationContext.run(EmbeddedServer.class, properties());
-             HttpClient firstClient = HttpClient.create(first.getURL());
-             HttpClient secondClient = HttpClient.create(second.getURL())) {
+             HttpClient firstClient = HttpClient.create(first.getURL(), clientConfiguration());
+             HttpClient secondClient = HttpClient.create(second.getURL(), clientConfiguration())) {
             ExecutorService callers = Executors.newFixedThreadPool(REQUESTS);
             CountDownLatch start = new CountDownLatch(1);
             List<Future<String>> answers = new ArrayList<>();
             List<String> expected = new ArrayList<>();
             for (int i = 0; i < REQUESTS; i++) {
-                byte[] image = ("image number " + i).getBytes(StandardCharsets.UTF_8);
+                byte[] image = TestImages.png(i * 7919 + 1);
                 expected.add(FakeWorker.labelFor(image));
                 HttpClient client = i % 2 == 0 ? firstClient : secondClient;
                 MultipartBody body = MultipartBody.builder()
@@ -60,7 +60,7 @@ class RoutingTest {
             start.countDown();
             int crossed = 0;
             for (int i = 0; i < REQUESTS; i++) {
-                if (!expected.get(i).equals(answers.get(i).get(30, TimeUnit.SECONDS))) {
+                if (!expected.get(i).equals(answers.get(i).get(90, TimeUnit.SECONDS))) {
                     crossed++;
                 }
             }
@@ -72,6 +72,13 @@ class RoutingTest {
             assertThrows(QueueDoesNotExistException.class, () -> CLOUD.queueUrl(firstQueue),
                     "a stopped instance deletes its response queue");
         }
+    }
+
+    /** Generous timeouts: the point is routing, and a loaded CI machine may be slow. */
+    private static DefaultHttpClientConfiguration clientConfiguration() {
+        DefaultHttpClientConfiguration configuration = new DefaultHttpClientConfiguration();
+        configuration.setReadTimeout(java.time.Duration.ofSeconds(60));
+        return configuration;
     }
 
     private static Map<String, Object> properties() {

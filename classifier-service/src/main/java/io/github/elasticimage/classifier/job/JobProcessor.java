@@ -91,6 +91,8 @@ public class JobProcessor {
         } catch (ImageDecodeException e) {
             result = ClassificationResult.failed(request.id(), e.code(), e.getMessage(), worker,
                     timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));
+            // Nothing will ever use an image that cannot be decoded: do not keep it.
+            s3.deleteObject(b -> b.bucket(request.bucket()).key(request.key()));
         } catch (NoSuchKeyException | NoSuchBucketException e) {
             result = ClassificationResult.failed(request.id(), ErrorCode.INPUT_MISSING,
                     "input image not found", worker, timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));

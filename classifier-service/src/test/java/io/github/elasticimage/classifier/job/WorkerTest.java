@@ -102,6 +102,8 @@ class WorkerTest implements TestPropertyProvider {
         assertEquals(ClassificationResult.ErrorCode.UNDECODABLE_IMAGE, answer.errorCode());
         assertNull(answer.label());
         await().atMost(Duration.ofSeconds(5)).until(() -> requestQueueDepth() == 0);
+        assertTrue(CLOUD.s3().listObjectsV2(b -> b.bucket(CLOUD.resources().inputBucket()).prefix("uploads/" + id))
+                .contents().isEmpty(), "the undecodable upload is deleted");
     }
 
     @Test

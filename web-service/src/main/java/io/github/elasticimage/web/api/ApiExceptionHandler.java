@@ -8,6 +8,8 @@ import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpResponse;
 import io.micronaut.http.annotation.Produces;
+import io.micronaut.core.convert.exceptions.ConversionErrorException;
+import io.micronaut.http.multipart.CompletedFileUpload;
 import io.micronaut.http.server.exceptions.ExceptionHandler;
 import io.micronaut.http.server.exceptions.response.ErrorContext;
 import io.micronaut.http.server.exceptions.response.ErrorResponseProcessor;
@@ -41,6 +43,25 @@ public class ApiExceptionHandler implements ExceptionHandler<WebException, HttpR
             response.header("Retry-After", "1");
         }
         return response;
+    }
+
+    /** A multipart field we expect a file in carried a plain value (400 with a reason a person understands). */
+    @Singleton
+    @Produces(MediaType.APPLICATION_JSON)
+    @Replaces(io.micronaut.http.server.exceptions.ConversionErrorHandler.class)
+    public static class FileFieldConversionErrorHandler
+            implements ExceptionHandler<ConversionErrorException, HttpResponse<ErrorResponse>> {
+
+        @Override
+        public HttpResponse<ErrorResponse> handle(HttpRequest request, ConversionErrorException e) {
+            String field = e.getArgument().getName();
+            String message = e.getArgument().getType() == CompletedFileUpload.class
+                    ? "field '" + field + "' must be a file upload (multipart/form-data with a filename)"
+                    : "field '" + field + "' has an invalid value";
+            return HttpResponse.<ErrorResponse>badRequest()
+                    .contentType(MediaType.APPLICATION_JSON_TYPE)
+                    .body(new ErrorResponse(400, HttpStatus.BAD_REQUEST.getReason(), message, null));
+        }
     }
 
     /** Micronaut's own errors (routing, binding, size limits) in the same JSON shape. */

@@ -12,6 +12,7 @@ import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -43,27 +44,18 @@ public class ClassificationService {
     }
 
     /**
-     * Submits an image; the future completes with a DONE result, or exceptionally with a {@link WebException}
-     * (failed classification, timeout).
+     * Submits an image and waits for its answer: the future completes with a DONE result, or exceptionally with a
+     * {@link WebException} (failed classification, timeout).
      */
     public CompletableFuture<ClassificationResult> classify(byte[] image, String contentType, String fileName) {
         String id = UUID.randomUUID().toString();
         long started = System.nanoTime();
         CompletableFuture<ClassificationResult> answer = pending.register(id);
-        ImageStore.StoredImage stored;
         try {
-            stored = store.put(id, image, contentType);
+            enqueue(id, image, contentType, fileName);
         } catch (RuntimeException e) {
             pending.remove(id);
-            throw new WebException.BackendUnavailable("image storage", id, e);
-        }
-        try {
-            jobs.send(ClassificationRequest.of(id, stored.bucket(), stored.key(), fileName, responses.url(),
-                    System.currentTimeMillis()));
-        } catch (RuntimeException e) {
-            pending.remove(id);
-            deleteQuietly(stored);
-            throw new WebException.BackendUnavailable("request queue", id, e);
+            throw e;
         }
         long timeoutSeconds = properties.resultTimeout().toSeconds();
         return answer
@@ -90,7 +82,49 @@ public class ClassificationService {
                 });
     }
 
-    private static WebException failure(ClassificationResult result) {
+    /** Submits an image without waiting; its result appears in the output bucket under the returned id. */
+    public String submit(byte[] image, String contentType, String fileName) {
+        String id = UUID.randomUUID().toString();
+        enqueue(id, image, contentType, fileName);
+        LOG.info("submit id={} file={} (asynchronous)", id, fileName);
+        return id;
+    }
+
+    /** The stored outcome of a request, if any: a result, or empty while it is pending or unknown. */
+    public Optional<ClassificationResult> result(String id) {
+        try {
+            return store.result(id);
+        } catch (RuntimeException e) {
+            throw new WebException.BackendUnavailable("result storage", id, e);
+        }
+    }
+
+    /** Whether an upload with this id exists (the request was accepted). */
+    public boolean accepted(String id) {
+        try {
+            return store.exists(id);
+        } catch (RuntimeException e) {
+            throw new WebException.BackendUnavailable("image storage", id, e);
+        }
+    }
+
+    private void enqueue(String id, byte[] image, String contentType, String fileName) {
+        ImageStore.StoredImage stored;
+        try {
+            stored = store.put(id, image, contentType);
+        } catch (RuntimeException e) {
+            throw new WebException.BackendUnavailable("image storage", id, e);
+        }
+        try {
+            jobs.send(ClassificationRequest.of(id, stored.bucket(), stored.key(), fileName, responses.url(),
+                    System.currentTimeMillis()));
+        } catch (RuntimeException e) {
+            deleteQuietly(stored);
+            throw new WebException.BackendUnavailable("request queue", id, e);
+        }
+    }
+
+    static WebException failure(ClassificationResult result) {
         HttpStatus status = switch (result.errorCode() == null ? ClassificationResult.ErrorCode.INTERNAL
                 : result.errorCode()) {
             case UNDECODABLE_IMAGE, IMAGE_TOO_LARGE -> HttpStatus.UNPROCESSABLE_ENTITY;

@@ -13,8 +13,6 @@ import io.micronaut.http.multipart.CompletedFileUpload;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -26,9 +24,11 @@ import java.util.concurrent.CompletableFuture;
 public class ClassifyController {
 
     private final ClassificationService service;
+    private final ImageInspector inspector;
 
-    public ClassifyController(ClassificationService service) {
+    public ClassifyController(ClassificationService service, ImageInspector inspector) {
         this.service = service;
+        this.inspector = inspector;
     }
 
     @Post(uri = "/classify")
@@ -39,34 +39,14 @@ public class ClassifyController {
                                                        @Part("myfile") @Nullable CompletedFileUpload myfile,
                                                        @Part("inputFile") @Nullable CompletedFileUpload inputFile,
                                                        @Part("file") @Nullable CompletedFileUpload file) {
-        CompletedFileUpload upload = firstPresent(myfile, inputFile, file);
-        boolean prefixWithName = upload == inputFile;
-        String fileName = FileNames.sanitise(upload.getFilename());
-        byte[] bytes;
-        try {
-            bytes = upload.getBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the upload", e);
-        }
-        if (bytes.length == 0) {
-            throw new WebException.BadRequest("the uploaded file '" + fileName + "' is empty");
-        }
-        String contentType = upload.getContentType().map(MediaType::toString).orElse(MediaType.APPLICATION_OCTET_STREAM);
+        Upload upload = Upload.of(inspector, myfile, inputFile, file);
         boolean json = request.accept().stream().anyMatch(t -> t.matches(MediaType.APPLICATION_JSON_TYPE)
                 && !"*".equals(t.getType()));
-        return service.classify(bytes, contentType, fileName).thenApply(result -> json
-                ? HttpResponse.ok(ClassifyResponse.of(result, fileName)).contentType(MediaType.APPLICATION_JSON_TYPE)
-                : HttpResponse.ok(prefixWithName ? FileNames.stem(fileName) + ":" + result.label() : result.label())
-                        .contentType(MediaType.TEXT_PLAIN_TYPE));
-    }
-
-    private static CompletedFileUpload firstPresent(CompletedFileUpload... uploads) {
-        for (CompletedFileUpload upload : uploads) {
-            if (upload != null) {
-                return upload;
-            }
-        }
-        throw new WebException.BadRequest("no image: send one file as multipart/form-data field 'myfile' "
-                + "(or 'inputFile' or 'file')");
+        return service.classify(upload.bytes(), upload.contentType(), upload.fileName()).thenApply(result -> json
+                ? HttpResponse.ok(ClassifyResponse.of(result, upload.fileName()))
+                        .contentType(MediaType.APPLICATION_JSON_TYPE)
+                : HttpResponse.ok(upload.viaInputFile()
+                        ? FileNames.stem(upload.fileName()) + ":" + result.label()
+                        : result.label()).contentType(MediaType.TEXT_PLAIN_TYPE));
     }
 }

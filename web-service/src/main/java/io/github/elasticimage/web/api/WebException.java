@@ -34,6 +34,20 @@ public abstract class WebException extends RuntimeException {
         }
     }
 
+    /** No such resource (404). */
+    public static final class NotFound extends WebException {
+        public NotFound(String message) {
+            super(HttpStatus.NOT_FOUND, message, null, null);
+        }
+    }
+
+    /** The upload is not an image we accept: wrong format (415), damaged or too large (422), and so on. */
+    public static final class Refused extends WebException {
+        public Refused(HttpStatus status, String message) {
+            super(status, message, null, null);
+        }
+    }
+
     /** This instance already holds as many waiting callers as it may (503 with Retry-After). */
     public static final class CapacityExceeded extends WebException {
         public CapacityExceeded(int max) {

@@ -13,6 +13,9 @@ public interface ImageStore {
     /** Removes an upload that will never be processed (e.g. the request could not be queued). */
     void delete(StoredImage image);
 
+    /** Whether an upload is stored under this request id. */
+    boolean exists(String id);
+
     /** The stored result for a request id, if a worker wrote one. */
     Optional<ClassificationResult> result(String id);
 

@@ -23,9 +23,28 @@ public class S3ImageStore implements ImageStore {
         this.names = names;
     }
 
+    private static String uploadKey(String id) {
+        return "uploads/" + id;
+    }
+
+    @Override
+    public boolean exists(String id) {
+        try {
+            s3.headObject(b -> b.bucket(names.inputBucket()).key(uploadKey(id)));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
     @Override
     public StoredImage put(String id, byte[] bytes, String contentType) {
-        String key = "uploads/" + id;
+        String key = uploadKey(id);
         s3.putObject(b -> b.bucket(names.inputBucket()).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
         return new StoredImage(names.inputBucket(), key);
     }

@@ -1,0 +1,126 @@
+package io.github.elasticimage.web.api;
+
+import io.github.elasticimage.web.config.WebProperties;
+import io.micronaut.http.HttpStatus;
+import jakarta.inject.Singleton;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.Iterator;
+
+/**
+ * Decides from the bytes, never from the client's declared content type, whether an upload is an image the workers can
+ * classify: the format from its signature (JPEG, PNG, GIF, BMP, WebP, TIFF; anything else is 415), and the dimensions
+ * from its header only (a damaged header is 422; more than {@code MAX_IMAGE_PIXELS} pixels is 422, so a decompression
+ * bomb is refused without decoding a pixel). Refused uploads are never stored or queued.
+ */
+@Singleton
+public class ImageInspector {
+
+    /** Image formats the classifier tier decodes, with the MIME type stored with the upload. */
+    public enum Format {
+        JPEG("image/jpeg"), PNG("image/png"), GIF("image/gif"), BMP("image/bmp"), WEBP("image/webp"),
+        TIFF("image/tiff");
+
+        private final String mimeType;
+
+        Format(String mimeType) {
+            this.mimeType = mimeType;
+        }
+
+        public String mimeType() {
+            return mimeType;
+        }
+    }
+
+    /** What the header says. */
+    public record Inspected(Format format, int width, int height) {
+    }
+
+    private final long maxPixels;
+
+    public ImageInspector(WebProperties properties) {
+        this.maxPixels = properties.maxImagePixels();
+    }
+
+    public Inspected inspect(byte[] bytes) {
+        Format format = sniff(bytes);
+        if (format == null) {
+            throw new WebException.Refused(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "not a supported image: send a JPEG, PNG, GIF, BMP, WebP or TIFF file");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw damaged(format, "no reader recognises it");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                if (width <= 0 || height <= 0) {
+                    throw damaged(format, "it has no pixels");
+                }
+                if ((long) width * height > maxPixels) {
+                    throw new WebException.Refused(HttpStatus.UNPROCESSABLE_ENTITY, "the image is " + width + "x"
+                            + height + " pixels; at most " + maxPixels + " pixels are accepted");
+                }
+                return new Inspected(format, width, height);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof WebException w) {
+                throw w;
+            }
+            throw damaged(format, e.getMessage());
+        }
+    }
+
+    private static WebException damaged(Format format, String why) {
+        return new WebException.Refused(HttpStatus.UNPROCESSABLE_ENTITY, "the " + format.name()
+                + " image is damaged and cannot be read" + (why == null ? "" : " (" + why + ")"));
+    }
+
+    static Format sniff(byte[] b) {
+        if (startsWith(b, 0, 0xFF, 0xD8, 0xFF)) {
+            return Format.JPEG;
+        }
+        if (startsWith(b, 0, 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A)) {
+            return Format.PNG;
+        }
+        if (ascii(b, 0, "GIF87a") || ascii(b, 0, "GIF89a")) {
+            return Format.GIF;
+        }
+        if (ascii(b, 0, "BM") && b.length > 26) {
+            return Format.BMP;
+        }
+        if (ascii(b, 0, "RIFF") && ascii(b, 8, "WEBP")) {
+            return Format.WEBP;
+        }
+        if (startsWith(b, 0, 'I', 'I', 0x2A, 0x00) || startsWith(b, 0, 'M', 'M', 0x00, 0x2A)) {
+            return Format.TIFF;
+        }
+        return null;
+    }
+
+    private static boolean startsWith(byte[] bytes, int offset, int... expected) {
+        if (bytes.length < offset + expected.length) {
+            return false;
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if ((bytes[offset + i] & 0xFF) != expected[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean ascii(byte[] bytes, int offset, String text) {
+        return startsWith(bytes, offset, text.chars().toArray());
+    }
+}

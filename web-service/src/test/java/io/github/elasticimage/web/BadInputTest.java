@@ -1,0 +1,224 @@
+package io.github.elasticimage.web;
+
+import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.SharedLocalCloud;
+import io.micronaut.runtime.server.EmbeddedServer;
+import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
+import io.micronaut.test.support.TestPropertyProvider;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What users really send. Every case gets a defined status and, for errors, a JSON reason; refused uploads leave no
+ * object in the input bucket and no message on the request queue; the service stays up for the next request.
+ */
+@MicronautTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputTest implements TestPropertyProvider {
+
+    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private static final Path SAMPLES = Path.of(System.getProperty("samples.dir"));
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private final FakeWorker worker = new FakeWorker(CLOUD);
+
+    @Inject
+    EmbeddedServer server;
+
+    @Override
+    public Map<String, String> getProperties() {
+        Map<String, String> properties = new HashMap<>(CLOUD.serviceProperties());
+        properties.put("app.web.result-timeout", "10s");
+        return properties;
+    }
+
+    @AfterAll
+    void stopWorker() throws InterruptedException {
+        worker.close();
+    }
+
+    /** One multipart part. */
+    record Part(String field, String fileName, String contentType, byte[] bytes) {
+    }
+
+    static Part part(String field, String fileName, String contentType, byte[] bytes) {
+        return new Part(field, fileName, contentType, bytes);
+    }
+
+    static byte[] sample(String name) {
+        try {
+            return Files.readAllBytes(SAMPLES.resolve(name));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] encoded(String format, int w, int h) {
+        try {
+            BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            assertTrue(ImageIO.write(image, format, out), format);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A 57-byte PNG whose header announces 100000 x 100000 pixels. */
+    static byte[] bomb() {
+        ByteBuffer ihdr = ByteBuffer.allocate(17).put("IHDR".getBytes(StandardCharsets.US_ASCII))
+                .putInt(100_000).putInt(100_000).put(new byte[] {8, 2, 0, 0, 0});
+        CRC32 crc = new CRC32();
+        crc.update(ihdr.array());
+        return ByteBuffer.allocate(45).put(new byte[] {(byte) 0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a})
+                .putInt(13).put(ihdr.array()).putInt((int) crc.getValue())
+                .putInt(0).put("IEND".getBytes(StandardCharsets.US_ASCII)).putInt(0xae426082).array();
+    }
+
+    private static final byte[] WEBP_1X1 =
+            Base64.getDecoder().decode("UklGRiIAAABXRUJQVlA4IBYAAAAwAQCdASoBAAEADsD+JaQAA3AAAAAA");
+
+    static Predicate<String> labelOf(byte[] bytes) {
+        return body -> body.equals(FakeWorker.labelFor(bytes));
+    }
+
+    static Predicate<String> reasonContains(String text) {
+        return body -> body.contains("\"message\"") && body.contains(text);
+    }
+
+    static Stream<Arguments> cases() {
+        byte[] png = sample("coffee.png");
+        byte[] jpeg = sample("rocket.jpg");
+        byte[] oneByOne = encoded("png", 1, 1);
+        byte[] gif = encoded("gif", 40, 30);
+        byte[] bmp = encoded("bmp", 40, 30);
+        byte[] tiff = encoded("tiff", 40, 30);
+        String longName = "x".repeat(1000) + ".png";
+        return Stream.of(
+                Arguments.of("no file", List.of(), 400, reasonContains("myfile")),
+                Arguments.of("a text value instead of a file", List.of(part("myfile", null, null,
+                        "hello".getBytes())), 400, reasonContains("must be a file upload")),
+                Arguments.of("empty file", List.of(part("myfile", "e.png", "image/png", new byte[0])), 400,
+                        reasonContains("empty")),
+                Arguments.of("several files", List.of(part("myfile", "a.png", "image/png", png),
+                        part("file", "b.jpg", "image/jpeg", jpeg)), 400, reasonContains("exactly one")),
+                Arguments.of("text file", List.of(part("myfile", "notes.txt", "text/plain",
+                        "just some text, no image".getBytes())), 415, reasonContains("JPEG, PNG")),
+                Arguments.of("PDF", List.of(part("myfile", "doc.pdf", "application/pdf",
+                        "%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF".getBytes())), 415, reasonContains("not a supported")),
+                Arguments.of("SVG", List.of(part("myfile", "i.svg", "image/svg+xml",
+                        "<svg xmlns='http://www.w3.org/2000/svg'/>".getBytes())), 415, reasonContains("not a supported")),
+                // its header is fine: the worker finds the damage, answers a failure and drops the upload
+                Arguments.of("truncated JPEG", List.of(part("myfile", "truncated.jpg", "image/jpeg",
+                        sample("truncated.jpg"))), 422, reasonContains("not an image")),
+                Arguments.of("decompression bomb", List.of(part("myfile", "bomb.png", "image/png", bomb())), 422,
+                        reasonContains("100000x100000")),
+                Arguments.of("over the size limit", List.of(part("myfile", "big.png", "image/png",
+                        new byte[11 * 1024 * 1024])), 413, reasonContains("")),
+                Arguments.of("wrong declared content type", List.of(part("myfile", "coffee.txt", "text/plain", png)),
+                        200, labelOf(png)),
+                Arguments.of("1x1 image", List.of(part("myfile", "dot.png", "image/png", oneByOne)), 200,
+                        labelOf(oneByOne)),
+                Arguments.of("GIF", List.of(part("myfile", "a.gif", "image/gif", gif)), 200, labelOf(gif)),
+                Arguments.of("BMP", List.of(part("myfile", "a.bmp", "image/bmp", bmp)), 200, labelOf(bmp)),
+                Arguments.of("TIFF", List.of(part("myfile", "a.tiff", "image/tiff", tiff)), 200, labelOf(tiff)),
+                Arguments.of("WebP", List.of(part("myfile", "a.webp", "image/webp", WEBP_1X1)), 200,
+                        labelOf(WEBP_1X1)),
+                Arguments.of("path traversal name", List.of(part("inputFile", "../../etc/passwd.png", "image/png",
+                        png)), 200, (Predicate<String>) body -> body.equals("passwd:" + FakeWorker.labelFor(png))),
+                Arguments.of("1000-character name", List.of(part("inputFile", longName, "image/png", jpeg)), 200,
+                        (Predicate<String>) body -> body.length() < 200 && body.endsWith(FakeWorker.labelFor(jpeg))),
+                Arguments.of("control characters in the name", List.of(part("inputFile", "evil\u0007\u001b[31m.png",
+                        "image/png", png)), 200, (Predicate<String>) body -> body.equals("evil[31m:"
+                        + FakeWorker.labelFor(png))),
+                Arguments.of("unicode name", List.of(part("inputFile", "café_東京.png", "image/png", jpeg)), 200,
+                        (Predicate<String>) body -> body.equals("café_東京:" + FakeWorker.labelFor(jpeg))));
+    }
+
+    @ParameterizedTest(name = "{0} -> {2}")
+    @MethodSource("cases")
+    void eachCaseHasADefinedAnswer(String name, List<Part> parts, int status, Predicate<String> body)
+            throws Exception {
+        int objectsBefore = inputObjects();
+        HttpResponse<String> response = post(parts);
+        assertEquals(status, response.statusCode(), name + ": " + response.body());
+        assertTrue(body.test(response.body()), name + ": unexpected body " + response.body());
+        if (status >= 400) {
+            assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/json"),
+                    name + ": error is not JSON");
+            assertEquals(objectsBefore, inputObjects(), name + ": a refused upload was stored");
+            assertEquals(0, requestQueueDepth(), name + ": a refused upload was queued");
+        }
+        // and the service is still up and correct for the next caller
+        byte[] png = TestImages.png("after " + name);
+        HttpResponse<String> after = post(List.of(part("myfile", "next.png", "image/png", png)));
+        assertEquals(200, after.statusCode(), after.body());
+        assertEquals(FakeWorker.labelFor(png), after.body());
+    }
+
+    private HttpResponse<String> post(List<Part> parts) throws IOException, InterruptedException {
+        String boundary = "----bad-input-test";
+        List<byte[]> chunks = new ArrayList<>();
+        for (Part p : parts) {
+            StringBuilder head = new StringBuilder("--").append(boundary).append("\r\n")
+                    .append("Content-Disposition: form-data; name=\"").append(p.field()).append('"');
+            if (p.fileName() != null) {
+                head.append("; filename=\"").append(p.fileName()).append('"');
+            }
+            head.append("\r\n");
+            if (p.contentType() != null) {
+                head.append("Content-Type: ").append(p.contentType()).append("\r\n");
+            }
+            head.append("\r\n");
+            chunks.add(head.toString().getBytes(StandardCharsets.UTF_8));
+            chunks.add(p.bytes());
+            chunks.add("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        chunks.add(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpRequest request = HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArrays(chunks)).build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private int inputObjects() {
+        return CLOUD.s3().listObjectsV2(b -> b.bucket(CLOUD.resources().inputBucket())).keyCount();
+    }
+
+    private int requestQueueDepth() {
+        String url = CLOUD.queueUrl(CLOUD.resources().requestQueue());
+        var a = CLOUD.sqs().getQueueAttributes(b -> b.queueUrl(url).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+        return Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+                + Integer.parseInt(a.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+    }
+}
