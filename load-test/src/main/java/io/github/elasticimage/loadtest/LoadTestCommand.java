@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +36,7 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--url", defaultValue = "http://localhost:8080",
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "http://localhost:8080",
             description = "Web tier base URL; requests go to <url>/classify (default: ${DEFAULT-VALUE}).")
     private URI url;
 
@@ -52,7 +53,7 @@ public final class LoadTestCommand implements Callable<Integer> {
             description = "Requests in flight at most (default: N, one closed burst released at one start moment).")
     private Integer concurrency;
 
-    @Option(names = "--field", defaultValue = "myfile",
+    @Option(names = "--field", paramLabel = "FIELD", defaultValue = "myfile",
             description = "Multipart field: myfile, inputFile (answer <stem>:<label>) or file (default: ${DEFAULT-VALUE}).")
     private String field;
 
@@ -77,7 +78,7 @@ public final class LoadTestCommand implements Callable<Integer> {
             description = "Write report.html (charts embedded) and requests.csv into this folder.")
     private Path report;
 
-    @Option(names = "--timeline-url", defaultValue = "http://127.0.0.1:8079/scaling/timeline",
+    @Option(names = "--timeline-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:8079/scaling/timeline",
             description = "Local autoscaler's scaling timeline, sampled during the run; 'none' to skip"
                     + " (default: ${DEFAULT-VALUE}).")
     private String timelineUrl;
@@ -91,14 +92,14 @@ public final class LoadTestCommand implements Callable<Integer> {
                     + " this long (default: ${DEFAULT-VALUE}).")
     private String waitScaleIn;
 
-    @Option(names = "--asg-name", description = "AWS: Auto Scaling group of the workers, sampled instead of the"
+    @Option(names = "--asg-name", paramLabel = "NAME", description = "AWS: Auto Scaling group of the workers, sampled instead of the"
             + " timeline (needs AWS credentials and region from the default chain).")
     private String asgName;
 
-    @Option(names = "--queue-url", description = "AWS: request queue URL, sampled for visible and in-flight messages.")
+    @Option(names = "--queue-url", paramLabel = "URL", description = "AWS: request queue URL, sampled for visible and in-flight messages.")
     private String queueUrl;
 
-    @Option(names = "--progress", defaultValue = "auto",
+    @Option(names = "--progress", paramLabel = "MODE", defaultValue = "auto",
             description = "auto (a bar on a terminal, else plain lines), bar, lines or none (default: ${DEFAULT-VALUE}).")
     private String progress;
 
@@ -198,7 +199,7 @@ public final class LoadTestCommand implements Callable<Integer> {
         try {
             Workload workload = images == null ? Workload.bundled() : Workload.fromDirectory(images);
             if (expected != null || labelsFromNames) {
-                Map<String, String> labels = new java.util.LinkedHashMap<>();
+                Map<String, String> labels = new LinkedHashMap<>();
                 if (labelsFromNames) {
                     labels.putAll(Workload.labelsFromNames(workload.images(), synsets));
                 }
