@@ -103,8 +103,13 @@ public final class LocalCloudCommand implements Callable<Integer> {
         if (workerThreads != null) {
             workerEnv.put("WORKER_THREADS", Integer.toString(workerThreads));
         }
+        Map<String, String> webEnv = new LinkedHashMap<>();
+        if (autoscale) {
+            // The web tier can show the autoscaler's decisions (SCALING_TIMELINE_URL in its application.yml).
+            webEnv.put("SCALING_TIMELINE_URL", "http://" + host + ":" + autoscalerPort + TimelineServer.PATH);
+        }
         LocalStack.Settings settings = new LocalStack.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
-                workerJvmOpts, workerEnv);
+                workerJvmOpts, workerEnv, webEnv);
         LocalStack stack;
         try {
             stack = LocalStack.start(cloud, settings, workers, System.out);

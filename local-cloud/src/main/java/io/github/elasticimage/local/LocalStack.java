@@ -34,9 +34,15 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
      * @param webJvmArgs     JVM options of the web process
      * @param workerJvmArgs  JVM options of each worker process
      * @param workerEnv      extra environment of each worker (e.g. WORKER_THREADS)
+     * @param webEnv         extra environment of the web process (e.g. RESULT_TIMEOUT, SCALING_TIMELINE_URL)
      */
     public record Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
-                           List<String> workerJvmArgs, Map<String, String> workerEnv) {
+                           List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv) {
+
+        public Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
+                        List<String> workerJvmArgs, Map<String, String> workerEnv) {
+            this(host, webPort, webJar, classifierJar, webJvmArgs, workerJvmArgs, workerEnv, Map.of());
+        }
     }
 
     private final LocalCloud cloud;
@@ -65,8 +71,10 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
 
     /** Starts the web tier and {@code workers} classifier workers, and waits until all are healthy. */
     public static LocalStack start(LocalCloud cloud, Settings settings, int workers, PrintStream out) {
-        ServiceProcess web = ServiceProcess.start("web", settings.webJar(), settings.webJvmArgs(),
-                cloud.serviceEnvironment(), settings.host(), settings.webPort(), out);
+        Map<String, String> webEnv = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
+        webEnv.putAll(settings.webEnv());
+        ServiceProcess web = ServiceProcess.start("web", settings.webJar(), settings.webJvmArgs(), webEnv,
+                settings.host(), settings.webPort(), out);
         LocalStack stack = new LocalStack(cloud, settings, out, web);
         try {
             stack.scaleWorkersTo(workers);

@@ -109,7 +109,7 @@ public final class LocalAutoscaler implements AutoCloseable {
         String line = String.format(java.util.Locale.ROOT,
                 "scaling t=%s visible=%d inFlight=%d desired=%d running=%d booting=%d%s", Instant.ofEpochMilli(t),
                 visible, inFlight, next, point.running(), pool.bootingWorkers(),
-                next == desired ? "" : " (" + describe(action) + ", was " + desired + ")");
+                next == desired ? "" : " (" + describe(action, desired, next) + ")");
         // Every decision is in the timeline; the log repeats a line only when something changed.
         if (lastLogged == null || !sameState(lastLogged, point) || next != desired) {
             LOG.info(line);
@@ -126,12 +126,13 @@ public final class LocalAutoscaler implements AutoCloseable {
                 && a.running() == b.running();
     }
 
-    private static String describe(ScalingEngine.Action action) {
+    private static String describe(ScalingEngine.Action action, int was, int now) {
         if (action instanceof ScalingEngine.Action.Add add) {
-            return "scale-out +" + add.adjustment() + " for excess " + add.excess();
+            return "scale-out: step +" + add.adjustment() + " for excess " + add.excess() + ", " + was + " -> " + now
+                    + (was + add.adjustment() > now ? " (capped at max)" : "");
         }
         if (action instanceof ScalingEngine.Action.Exact exact) {
-            return "scale-in to " + exact.capacity() + " after an empty window";
+            return "scale-in: queue empty for the window, " + was + " -> " + now;
         }
         return "no alarm";
     }

@@ -1,0 +1,244 @@
+package io.github.elasticimage.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.LocalResources;
+import io.github.elasticimage.local.LocalStack;
+import io.github.elasticimage.local.scaling.LocalAutoscaler;
+import io.github.elasticimage.local.scaling.ScalingEngine;
+import io.github.elasticimage.local.scaling.ScalingPolicy;
+import io.github.elasticimage.local.scaling.TimelineServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The local autoscaler on the real stack: its own loopback SQS and S3 (so no other test's worker takes these
+ * requests), the web tier and classifier worker JVMs started and stopped by the autoscaler per scaling-policy.json,
+ * from the AWS minimum of 0. A burst must drive the workers above 1 and back to 0, every request answered exactly once.
+ */
+class AutoscalingTest {
+
+    private static final Path FIXTURES = Path.of(System.getProperty("shared.dir", "../../shared"), "fixtures",
+            "imagenet-sample");
+    private static final int REQUESTS = 48;
+    private static final int MAX_WORKERS = 3;
+    private static final Pattern JOB_LINE = Pattern.compile("\\[(worker-\\d+)] .* job id=([0-9a-f-]+) ");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static LocalCloud cloud;
+    private static LocalStack stack;
+    private static LocalAutoscaler autoscaler;
+    private static TimelineServer timelineServer;
+    /** Every "job id=..." line the workers printed: which worker processed which request. */
+    private static final List<String[]> JOBS = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void startStackWithAutoscaler() throws IOException {
+        Path root = Path.of(System.getProperty("project.root", ".."));
+        String version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
+        Path webJar = root.resolve("web-service/target/web-service-" + version + ".jar");
+        Path classifierJar = root.resolve("classifier-service/target/classifier-service-" + version + ".jar");
+        for (Path jar : List.of(webJar, classifierJar)) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalStateException("missing " + jar.toAbsolutePath() + ": build the services first");
+            }
+        }
+        cloud = LocalCloud.start("127.0.0.1", 0, 0, Files.createTempDirectory("autoscaling-s3"),
+                LocalResources.defaults());
+        LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"), webJar,
+                classifierJar, List.of("-Xmx512m"), List.of("-Xmx256m", "-Dai.djl.offline=true"), Map.of(),
+                // Workers boot from zero on a shared 2-core machine: give callers time for that.
+                Map.of("RESULT_TIMEOUT", "150s"));
+        stack = LocalStack.start(cloud, settings, 0, new PrintStream(new JobLineTap(System.out), true,
+                StandardCharsets.UTF_8));
+        ScalingPolicy policy = ScalingPolicy.packaged();
+        autoscaler = new LocalAutoscaler(cloud.sqs(), cloud.queueUrl(cloud.resources().requestQueue()),
+                new ScalingEngine(policy, policy.minCapacity(), MAX_WORKERS),
+                Duration.ofSeconds(policy.local().periodSeconds()), stack, policy.minCapacity()).start();
+        timelineServer = TimelineServer.start("127.0.0.1", 0, autoscaler::timeline);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (autoscaler != null) {
+            autoscaler.close();
+            timelineServer.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+        if (cloud != null) {
+            cloud.close();
+        }
+    }
+
+    @Test
+    void aBurstScalesWorkersOutFromZeroAndBackWithEveryRequestAnsweredOnce() throws Exception {
+        List<Path> photos;
+        try (Stream<Path> files = Files.list(FIXTURES)) {
+            photos = files.filter(Files::isRegularFile).sorted().toList();
+        }
+        assertTrue(photos.size() >= 10, "fixture photos missing in " + FIXTURES.toAbsolutePath());
+        awaitTrue(() -> autoscaler.timeline().size() >= 2, Duration.ofSeconds(30), "autoscaler sampling");
+        assertEquals(0, stack.readyWorkers() + stack.bootingWorkers(), "min is 0: no worker before the burst");
+
+        long start = System.nanoTime();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < REQUESTS; i++) {
+            calls.add(classify(photos.get(i % photos.size())));
+        }
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(170, TimeUnit.SECONDS);
+        long doneMs = (System.nanoTime() - start) / 1_000_000;
+
+        Set<String> answeredIds = new java.util.HashSet<>();
+        for (CompletableFuture<HttpResponse<String>> call : calls) {
+            HttpResponse<String> response = call.join();
+            assertEquals(200, response.statusCode(), response.body());
+            JsonNode body = JSON.readTree(response.body());
+            assertTrue(!body.path("label").asText().isBlank(), response.body());
+            assertTrue(answeredIds.add(body.path("id").asText()), "two callers got the same answer: " + body);
+        }
+        assertEquals(REQUESTS, answeredIds.size());
+
+        // Back to min (0) once the queue was empty for the scale-in window, and the stopped JVMs drained and exited.
+        awaitTrue(() -> autoscaler.desired() == 0 && stack.readyWorkers() == 0 && stack.bootingWorkers() == 0
+                && stack.stoppingWorkers() == 0, Duration.ofSeconds(60), "scale-in to 0");
+        long scaledInMs = (System.nanoTime() - start) / 1_000_000;
+
+        List<LocalAutoscaler.Point> timeline = fetchTimeline();
+        int peakRunning = timeline.stream().mapToInt(LocalAutoscaler.Point::running).max().orElse(0);
+        int peakDesired = timeline.stream().mapToInt(LocalAutoscaler.Point::desired).max().orElse(0);
+        Set<String> workersUsed = JOBS.stream().map(job -> job[0]).collect(Collectors.toSet());
+        System.out.printf("autoscaling: requests=%d done_ms=%d scaled_in_ms=%d peak_desired=%d peak_running=%d "
+                + "workers_with_jobs=%d samples=%d%n", REQUESTS, doneMs, scaledInMs, peakDesired, peakRunning,
+                workersUsed.size(), timeline.size());
+
+        assertEquals(MAX_WORKERS, peakDesired, "a burst of " + REQUESTS + " asks for the local max");
+        assertTrue(peakRunning > 1, "workers never ran in parallel: " + timeline);
+        LocalAutoscaler.Point last = timeline.get(timeline.size() - 1);
+        assertEquals(0, last.desired());
+        assertEquals(0, last.running());
+        // Capacity only ever went down with nothing visible and nothing in flight.
+        for (int i = 1; i < timeline.size(); i++) {
+            LocalAutoscaler.Point before = timeline.get(i - 1);
+            LocalAutoscaler.Point now = timeline.get(i);
+            if (now.desired() < before.desired()) {
+                assertEquals(0, now.visible() + now.inFlight(), "scaled in with work queued or in flight: " + now);
+            }
+        }
+
+        // Each request was processed (and so answered) by exactly one worker, once: no loss, no duplicate.
+        Map<String, Long> perId = JOBS.stream().collect(Collectors.groupingBy(job -> job[1], Collectors.counting()));
+        assertEquals(answeredIds, perId.keySet(), "requests processed differ from requests answered");
+        assertTrue(perId.values().stream().allMatch(n -> n == 1), "a request was processed twice: " + perId);
+        Map<QueueAttributeName, String> request = queueAttributes(cloud.resources().requestQueue());
+        assertEquals("0", request.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+        assertEquals("0", request.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+        assertEquals("0", queueAttributes(cloud.resources().deadLetterQueue())
+                .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES));
+    }
+
+    private static Map<QueueAttributeName, String> queueAttributes(String queue) {
+        return cloud.sqs().getQueueAttributes(b -> b.queueUrl(cloud.queueUrl(queue)).attributeNames(
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
+    }
+
+    /** The timeline as the load-test CLI reads it: over HTTP, JSON. */
+    private static List<LocalAutoscaler.Point> fetchTimeline() throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(timelineServer.url()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        List<LocalAutoscaler.Point> points = new ArrayList<>();
+        for (JsonNode node : JSON.readTree(response.body())) {
+            points.add(new LocalAutoscaler.Point(node.get("t").asLong(), node.get("visible").asLong(),
+                    node.get("inFlight").asLong(), node.get("desired").asInt(), node.get("running").asInt()));
+        }
+        return points;
+    }
+
+    private static CompletableFuture<HttpResponse<String>> classify(Path photo) throws IOException {
+        String boundary = "----scaling" + UUID.randomUUID();
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\""
+                + photo.getFileName() + "\"\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.webUrl() + "/classify"))
+                .timeout(Duration.ofSeconds(170))
+                .header("Accept", "application/json")
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
+                        HttpRequest.BodyPublishers.ofFile(photo), HttpRequest.BodyPublishers.ofByteArray(tail)))
+                .build();
+        return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls {@code condition} every 250 ms until it holds or {@code timeout} passes. */
+    private static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + " did not happen within " + timeout + "; timeline: "
+                        + autoscaler.timeline());
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** Copies the services' output to the console and records the workers' "job id=" lines. */
+    private static final class JobLineTap extends OutputStream {
+        private final PrintStream console;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        JobLineTap(PrintStream console) {
+            this.console = console;
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            console.write(b);
+            if (b == '\n') {
+                Matcher m = JOB_LINE.matcher(line.toString(StandardCharsets.UTF_8));
+                if (m.find()) {
+                    JOBS.add(new String[] {m.group(1), m.group(2)});
+                }
+                line.reset();
+            } else {
+                line.write(b);
+            }
+        }
+    }
+}
