@@ -25,7 +25,7 @@ class ScalingSimulatorTest {
 
     @Test
     void aHundredRequestsAreDoneWithinThreeMinutesWithTheWarmPoolWhateverThePhase() {
-        for (int phase = 1; phase <= 60; phase += 7) {
+        for (int phase = 1; phase <= 60; phase++) {
             ScalingSimulator.Timing timing = new ScalingSimulator.Timing(DEFAULTS.metricDelay(), phase,
                     DEFAULTS.activityDelay(), DEFAULTS.coldBoot(), DEFAULTS.imagePull(), DEFAULTS.warmStart(),
                     DEFAULTS.appStart(), DEFAULTS.job(), DEFAULTS.terminate(), true, DEFAULTS.horizon());
