@@ -38,9 +38,11 @@ public class JobProcessor {
     private final ImageClassifier classifier;
     private final ResourceNames names;
     private final String worker;
+    private final JobMetrics metrics;
 
     public JobProcessor(SqsClient sqs, S3Client s3, ImageClassifier classifier, ResourceNames names,
-                        WorkerProperties properties) {
+                        WorkerProperties properties, JobMetrics metrics) {
+        this.metrics = metrics;
         this.sqs = sqs;
         this.s3 = s3;
         this.classifier = classifier;
@@ -68,6 +70,7 @@ public class JobProcessor {
             LOG.warn("message {} breaks the contract (receive #{}), left for the dead-letter queue: {}",
                     message.messageId(), message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT),
                     e.getMessage());
+            metrics.malformed();
             // No retry can fix it: make it visible again at once so SQS dead-letters it after maxReceiveCount
             // receives instead of holding it for maxReceiveCount visibility timeouts.
             sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
@@ -75,6 +78,7 @@ public class JobProcessor {
             return false;
         }
         long queueWaitMs = Math.max(0, System.currentTimeMillis() - request.submittedAt());
+        metrics.queueWait(queueWaitMs);
         ClassificationResult result;
         long downloadMs = 0;
         long decodeMs = 0;
@@ -83,7 +87,9 @@ public class JobProcessor {
             long t0 = System.nanoTime();
             byte[] image = s3.getObjectAsBytes(b -> b.bucket(request.bucket()).key(request.key())).asByteArray();
             downloadMs = (System.nanoTime() - t0) / 1_000_000;
+            metrics.download(System.nanoTime() - t0);
             ImageClassifier.Classification classification = classifier.classify(image, TOP_K);
+            metrics.classified(classification);
             decodeMs = classification.preprocessNanos() / 1_000_000;
             inferenceMs = classification.inferenceNanos() / 1_000_000;
             result = ClassificationResult.done(request.id(), classification.top(), worker,
@@ -100,10 +106,13 @@ public class JobProcessor {
         // Store, answer, then delete: if this worker dies before the delete, the request is delivered again and the
         // result is written again under the same key (idempotent); the web tier completes each caller only once.
         String json = Messages.toJson(result);
+        long u0 = System.nanoTime();
         s3.putObject(b -> b.bucket(names.outputBucket()).key(Messages.resultKey(request.id()))
                 .contentType("application/json"), RequestBody.fromString(json));
+        metrics.upload(System.nanoTime() - u0);
         sqs.sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));
         sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+        metrics.answered(result);
         if (result.isDone()) {
             LOG.info("job id={} label=\"{}\" p={} queue_wait_ms={} download_ms={} decode_ms={} inference_ms={} total_ms={}",
                     request.id(), result.label(), String.format("%.3f", result.confidence()), queueWaitMs, downloadMs,
