@@ -163,3 +163,19 @@ destroy: ## Delete everything `make deploy` created on AWS (buckets and images i
 	$(TF) init -input=false >/dev/null; \
 	$(TF) destroy -input=false $(TF_APPLY_FLAGS) "$${tf_vars[@]}"
 	@echo "destroy: done; check the EC2 console for anything left in $(AWS_REGION) if Terraform reported errors"
+
+# Image smoke test: a JRE base image built from Debian packages (mmdebstrap), both images built on it and loaded into
+# a private dockerd, then ImageSmokeTest (Testcontainers) runs them against the local SQS/S3 servers.
+SMOKE_DIR := $(CURDIR)/target/image-smoke
+
+.PHONY: image-smoke
+image-smoke: ## Run both images in a local Docker engine against local SQS/S3 and classify samples/coffee.png (root; apt installs mmdebstrap, docker.io)
+	@set -euo pipefail; started=$$(date +%s); \
+	missing=(); command -v mmdebstrap >/dev/null || missing+=(mmdebstrap); command -v dockerd >/dev/null || missing+=(docker.io); \
+	if [ $${#missing[@]} -gt 0 ]; then echo "image-smoke: installing $${missing[*]}"; \
+	  apt-get install -y -q "$${missing[@]}" || { apt-get update -q && apt-get install -y -q "$${missing[@]}"; }; fi; \
+	image-smoke/build-base-image.sh $(SMOKE_DIR)/base; \
+	$(MAKE) --no-print-directory image-tars JIB_FROM=tar://$(SMOKE_DIR)/base/debian-jre17.tar; \
+	$(MVN) -q -DskipTests -pl local-cloud -am install; \
+	rc=0; image-smoke/run-smoke.sh $(SMOKE_DIR)/docker $(MVN) -Dshared.dir=$(SHARED_DIR) || rc=$$?; \
+	echo "image-smoke: total $$(( $$(date +%s) - started )) s"; exit $$rc

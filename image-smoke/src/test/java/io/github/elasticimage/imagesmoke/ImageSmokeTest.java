@@ -1,0 +1,139 @@
+package io.github.elasticimage.imagesmoke;
+
+import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.SharedLocalCloud;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.output.Slf4jLogConsumer;
+import org.testcontainers.utility.DockerImageName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Starts the web and classifier images (as loaded into the local Docker engine by {@code make image-smoke}) against
+ * the local SQS and S3 servers and classifies a sample through the web container. The containers use host networking,
+ * so the servers on 127.0.0.1 are reachable and the services listen on free host ports. Without a Docker engine the
+ * test is skipped and says why.
+ */
+class ImageSmokeTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageSmokeTest.class);
+    private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static GenericContainer<?> web;
+    private static GenericContainer<?> classifier;
+    private static int webPort;
+
+    @BeforeAll
+    static void startContainers() throws Exception {
+        boolean docker;
+        String reason = "";
+        try {
+            docker = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            docker = false;
+            reason = e.toString().strip();
+        }
+        if (!docker) {
+            String message = "image-smoke: SKIPPED: no usable Docker engine (DOCKER_HOST="
+                    + System.getenv().getOrDefault("DOCKER_HOST", "unset") + ")" + (reason.isEmpty() ? "" : ": " + reason)
+                    + "; make image-smoke starts one from Debian's docker.io";
+            System.out.println(message);
+            Assumptions.abort(message);
+        }
+        long started = System.nanoTime();
+        LocalCloud cloud = SharedLocalCloud.get();
+        Map<String, String> env = cloud.serviceEnvironment();
+        webPort = freePort();
+        int healthPort = freePort();
+
+        classifier = new GenericContainer<>(DockerImageName.parse(System.getProperty("image.classifier")))
+                .withNetworkMode("host")
+                .withEnv(env)
+                .withEnv("PORT", Integer.toString(healthPort))
+                .withEnv("WORKER_ID", "smoke-worker")
+                .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("classifier-container")));
+        web = new GenericContainer<>(DockerImageName.parse(System.getProperty("image.web")))
+                .withNetworkMode("host")
+                .withEnv(env)
+                .withEnv("PORT", Integer.toString(webPort))
+                .withEnv("INSTANCE_ID", "smoke-" + UUID.randomUUID().toString().substring(0, 8))
+                .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("web-container")));
+        classifier.start();
+        web.start();
+        awaitHealthy("classifier", classifier, healthPort);
+        awaitHealthy("web", web, webPort);
+        LOG.info("image-smoke: both containers healthy {} s after start", (System.nanoTime() - started) / 1_000_000_000);
+    }
+
+    @AfterAll
+    static void stopContainers() {
+        // Web first: it deletes its response queue while the local SQS server is still up.
+        if (web != null) {
+            web.stop();
+        }
+        if (classifier != null) {
+            classifier.stop();
+        }
+    }
+
+    @Test
+    void classifiesTheCoffeeSampleThroughTheWebContainer() throws Exception {
+        Path coffee = Path.of(System.getProperty("samples.dir"), "coffee.png");
+        HttpResponse<String> response = postImage(coffee);
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals("espresso", response.body().strip());
+    }
+
+    private static HttpResponse<String> postImage(Path image) throws IOException, InterruptedException {
+        String boundary = "smoke-" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\""
+                + image.getFileName() + "\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(Files.readAllBytes(image));
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/classify"))
+                .timeout(Duration.ofSeconds(90))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
+                .build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void awaitHealthy(String name, GenericContainer<?> container, int port) {
+        await(name + " /health").atMost(READY_TIMEOUT).pollInterval(Duration.ofSeconds(1))
+                .failFast(name + " container exited", () -> !container.isRunning())
+                .ignoreExceptions()
+                .until(() -> HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode() == 200);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
