@@ -120,11 +120,17 @@ public final class LocalCloudCommand implements Callable<Integer> {
         LocalAutoscaler autoscaler = null;
         TimelineServer timelineServer = null;
         if (autoscale) {
-            autoscaler = new LocalAutoscaler(cloud.sqs(), cloud.queueUrl(cloud.resources().requestQueue()),
-                    new ScalingEngine(policy, workers, maxCapacity),
-                    java.time.Duration.ofSeconds(policy.local().periodSeconds()), stack, workers);
-            timelineServer = TimelineServer.start(host, autoscalerPort, autoscaler::timeline);
-            autoscaler.start();
+            try {
+                autoscaler = new LocalAutoscaler(cloud.sqs(), cloud.queueUrl(cloud.resources().requestQueue()),
+                        new ScalingEngine(policy, workers, maxCapacity),
+                        java.time.Duration.ofSeconds(policy.local().periodSeconds()), stack, workers);
+                timelineServer = TimelineServer.start(host, autoscalerPort, autoscaler::timeline);
+                autoscaler.start();
+            } catch (RuntimeException e) {
+                stack.close();
+                cloud.close();
+                throw e;
+            }
         }
         LocalAutoscaler scaler = autoscaler;
         TimelineServer timeline = timelineServer;

@@ -87,8 +87,8 @@ public final class LocalAutoscaler implements AutoCloseable {
         try {
             tick();
         } catch (RuntimeException e) {
-            // No sample, no decision: the workers stay as they are until the queue answers again.
-            LOG.warn("autoscaler: cannot sample {}: {}", queueUrl, e.toString());
+            // No sample or no action this period: the workers stay as they are and the next period tries again.
+            LOG.warn("autoscaler: period failed (queue {}): {}", queueUrl, e.toString());
         }
     }
 
