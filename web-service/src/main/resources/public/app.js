@@ -20,6 +20,7 @@
 
   const percent = (p) => (p * 100).toFixed(p >= 0.995 || p < 0.0995 ? 1 : 0) + ' %';
   const duration = (ms) => ms < 1000 ? Math.round(ms) + ' ms' : (ms / 1000).toFixed(2) + ' s';
+  const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
   const number = (n) => (n === null || n === undefined) ? '–' : String(n);
 
   function showError(message) {
@@ -115,7 +116,7 @@
     if (!items.length) return;
     body.replaceChildren(...items.map((r) => {
       const tr = document.createElement('tr');
-      const cells = [new Date(r.at).toLocaleTimeString(), r.file, r.label, percent(r.confidence), duration(r.ms)];
+      const cells = [clock(r.at), r.file, r.label, percent(r.confidence), duration(r.ms)];
       cells.forEach((text, i) => {
         const td = document.createElement('td');
         td.textContent = text;
@@ -142,7 +143,7 @@
       $('live-desired').textContent = number(s.workers && s.workers.desired);
       $('live-pending').textContent = number(s.pending);
       const problems = (s.problems || []).join('; ');
-      $('live-updated').textContent = 'Updated ' + new Date(s.time).toLocaleTimeString()
+      $('live-updated').textContent = 'Updated ' + clock(s.time)
         + (problems ? ' · ' + problems : '') + (s.workers ? '' : ' · worker counts come from the local autoscaler');
     } catch (e) {
       $('live-updated').textContent = 'Status unavailable (' + e.message + '); retrying.';
