@@ -229,6 +229,11 @@ run "user_data_uses_readme_names" {
     condition     = strcontains(base64decode(aws_launch_template.classifier.user_data), "${aws_ecr_repository.classifier.repository_url}:${var.classifier_image_tag}")
     error_message = "Workers must run the classifier image from this deployment's repository."
   }
+
+  assert {
+    condition     = strcontains(base64decode(aws_launch_template.classifier.user_data), "autoscaling/target-lifecycle-state")
+    error_message = "A worker launched into the warm pool must not take jobs before it is InService."
+  }
 }
 
 run "rejects_empty_subnets" {
