@@ -26,6 +26,8 @@ public final class LocalAutoscaler implements AutoCloseable {
     static final int TIMELINE_CAPACITY = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalAutoscaler.class);
+    /** Every decision, one line each (make run: .local-cloud/scaling-decisions.log, see logback.xml). */
+    private static final Logger DECISIONS = LoggerFactory.getLogger("scaling.decisions");
 
     /** What the autoscaler drives: the local worker processes (LocalStack) or, in tests, a fake. */
     public interface WorkerPool {
@@ -110,7 +112,8 @@ public final class LocalAutoscaler implements AutoCloseable {
                 "scaling t=%s visible=%d inFlight=%d desired=%d running=%d booting=%d%s", Instant.ofEpochMilli(t),
                 visible, inFlight, next, point.running(), pool.bootingWorkers(),
                 next == desired ? "" : " (" + describe(action, desired, next) + ")");
-        // Every decision is in the timeline; the log repeats a line only when something changed.
+        // Every decision goes to the decisions log and the timeline; the console repeats a line only on a change.
+        DECISIONS.info(line);
         if (lastLogged == null || !sameState(lastLogged, point) || next != desired) {
             LOG.info(line);
             lastLogged = point;
