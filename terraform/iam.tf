@@ -35,11 +35,18 @@ locals {
     Version = "2012-10-17"
     Statement = [
       {
-        # SqsJobQueue sends requests; the health check reads the queue depth.
+        # SqsJobQueue sends requests; the health check and QueueDepths read the queue depth.
         Sid      = "SendRequests"
         Effect   = "Allow"
         Action   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"]
         Resource = [aws_sqs_queue.requests.arn]
+      },
+      {
+        # QueueDepths (GET /api/v1/status, /prometheus) reads how many requests failed into the dead-letter queue.
+        Sid      = "ReadDeadLetterDepth"
+        Effect   = "Allow"
+        Action   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+        Resource = [aws_sqs_queue.dead_letter.arn]
       },
       {
         # ResponsePoller receives answers on the host's fixed response queue and deletes them.
@@ -49,10 +56,10 @@ locals {
         Resource = aws_sqs_queue.responses[*].arn
       },
       {
-        # S3ImageStore stores uploads (and deletes one when queueing fails).
+        # S3ImageStore stores uploads, checks one exists (HeadObject needs s3:GetObject), deletes one when queueing fails.
         Sid      = "WriteUploads"
         Effect   = "Allow"
-        Action   = ["s3:DeleteObject", "s3:PutObject"]
+        Action   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
         Resource = ["${local.input_bucket_arn}/uploads/*"]
       },
       {
@@ -102,9 +109,10 @@ locals {
         Resource = aws_sqs_queue.responses[*].arn
       },
       {
+        # JobProcessor reads the upload, and deletes one it cannot decode.
         Sid      = "ReadUploads"
         Effect   = "Allow"
-        Action   = ["s3:GetObject"]
+        Action   = ["s3:DeleteObject", "s3:GetObject"]
         Resource = ["${local.input_bucket_arn}/uploads/*"]
       },
       {
