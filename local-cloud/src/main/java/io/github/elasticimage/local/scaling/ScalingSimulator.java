@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * Replays the scaling policy on AWS-like timing, in simulated time: a burst of requests lands on the queue at t = 0 and
- * the same {@link ScalingEngine} the local autoscaler uses decides, but it only sees what CloudWatch would show it
- * (one sample per one-minute period, delivered late, evaluated once per period, GroupDesiredCapacity as late as the queue
+ * the same {@link ScalingEngine} the local autoscaler uses decides, but it only sees what CloudWatch would show it (one
+ * sample per one-minute period, delivered late, evaluated once per period, GroupDesiredCapacity as late as the queue
  * metrics), and instances take AWS-like times to boot, pull the image and load the model.
  */
 public final class ScalingSimulator {
@@ -14,7 +14,8 @@ public final class ScalingSimulator {
     /**
      * Timing assumptions, in seconds. Defaults come from public figures (see README "How scaling works").
      *
-     * @param metricDelay   a period's datapoint becomes visible to the alarm this long after the period ends
+     * @param metricDelay   a period's datapoint reaches CloudWatch this long after the period ends
+     * @param alarmEvaluation the alarm evaluates a delivered datapoint this long after it arrived
      * @param periodPhase   the burst lands this far before the end of a period (average: half a period)
      * @param activityDelay alarm action to scaling activity to instance launch request
      * @param coldBoot      new instance: launch to Docker running (EC2 boot, user data)
@@ -26,12 +27,12 @@ public final class ScalingSimulator {
      * @param warmPool      whether the group has a warm pool
      * @param horizon       give up after this much simulated time
      */
-    public record Timing(double metricDelay, double periodPhase, double activityDelay, double coldBoot,
-                        double imagePull, double warmStart, double appStart, double job, double terminate,
+    public record Timing(double metricDelay, double alarmEvaluation, double periodPhase, double activityDelay,
+                        double coldBoot, double imagePull, double warmStart, double appStart, double job, double terminate,
                         boolean warmPool, double horizon) {
 
         public static Timing defaults() {
-            return new Timing(60, 30, 5, 45, 30, 20, 8, 0.3, 30, true, 3600);
+            return new Timing(45, 15, 30, 5, 45, 30, 20, 8, 0.3, 30, true, 3600);
         }
     }
 
@@ -136,9 +137,10 @@ public final class ScalingSimulator {
             }
             // 2. CloudWatch: SQS reports its approximate counts once a minute (one sample per period, so Maximum is
             //    that sample, taken at one instant for both counts), like the group's GroupDesiredCapacity. The
-            //    datapoint reaches the alarm metricDelay seconds after the period ends.
+            //    datapoint reaches CloudWatch metricDelay after the period ends, the alarm alarmEvaluation later.
             if (t >= periodEnd) {
-                datapoints.add(new double[] {periodEnd + timing.metricDelay(), visible, inFlight, desired});
+                datapoints.add(new double[] {periodEnd + timing.metricDelay() + timing.alarmEvaluation(), visible,
+                        inFlight, desired});
                 periodEnd += period;
             }
             // 3. The alarms evaluate each delivered datapoint; the step policy acts on the group.
@@ -166,7 +168,8 @@ public final class ScalingSimulator {
             int live = (int) instances.stream().filter(x -> !x.stopped()).count();
             peak = Math.max(peak, live);
             if (answered == requests && Double.isNaN(scaledIn) && desired == policy.minCapacity()
-                    && live == policy.minCapacity() && instances.stream().allMatch(x -> !x.stopped() || x.stoppedAt <= t)) {
+                    && live == policy.minCapacity()
+                    && instances.stream().allMatch(x -> !x.stopped() || x.stoppedAt <= t)) {
                 scaledIn = t;
                 break;
             }

@@ -26,7 +26,8 @@ class ScalingSimulatorTest {
     @Test
     void aHundredRequestsAreDoneWithinThreeMinutesWithTheWarmPoolWhateverThePhase() {
         for (int phase = 1; phase <= 60; phase++) {
-            ScalingSimulator.Timing timing = new ScalingSimulator.Timing(DEFAULTS.metricDelay(), phase,
+            ScalingSimulator.Timing timing = new ScalingSimulator.Timing(DEFAULTS.metricDelay(),
+                    DEFAULTS.alarmEvaluation(), phase,
                     DEFAULTS.activityDelay(), DEFAULTS.coldBoot(), DEFAULTS.imagePull(), DEFAULTS.warmStart(),
                     DEFAULTS.appStart(), DEFAULTS.job(), DEFAULTS.terminate(), true, DEFAULTS.horizon());
             ScalingSimulator.Result result = new ScalingSimulator(POLICY, timing).run(100);
@@ -36,7 +37,8 @@ class ScalingSimulatorTest {
 
     @Test
     void withoutTheWarmPoolTheSameBurstIsSlower() {
-        ScalingSimulator.Timing cold = new ScalingSimulator.Timing(DEFAULTS.metricDelay(), DEFAULTS.periodPhase(),
+        ScalingSimulator.Timing cold = new ScalingSimulator.Timing(DEFAULTS.metricDelay(),
+                    DEFAULTS.alarmEvaluation(), DEFAULTS.periodPhase(),
                 DEFAULTS.activityDelay(), DEFAULTS.coldBoot(), DEFAULTS.imagePull(), DEFAULTS.warmStart(),
                 DEFAULTS.appStart(), DEFAULTS.job(), DEFAULTS.terminate(), false, DEFAULTS.horizon());
         double warm = new ScalingSimulator(POLICY, DEFAULTS).run(100).allDoneSeconds();
@@ -47,7 +49,8 @@ class ScalingSimulatorTest {
     @Test
     void slowJobsSpanningManyPeriodsNeverLoseCapacityWhileInFlight() {
         // Each job takes 4 minutes: in-flight messages dominate the backlog for several alarm evaluations.
-        ScalingSimulator.Timing slow = new ScalingSimulator.Timing(DEFAULTS.metricDelay(), DEFAULTS.periodPhase(),
+        ScalingSimulator.Timing slow = new ScalingSimulator.Timing(DEFAULTS.metricDelay(),
+                    DEFAULTS.alarmEvaluation(), DEFAULTS.periodPhase(),
                 DEFAULTS.activityDelay(), DEFAULTS.coldBoot(), DEFAULTS.imagePull(), DEFAULTS.warmStart(),
                 DEFAULTS.appStart(), 240, DEFAULTS.terminate(), true, DEFAULTS.horizon());
         ScalingSimulator.Result result = new ScalingSimulator(POLICY, slow).run(45);
