@@ -124,6 +124,13 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
      */
     @Override
     public synchronized void requestWorkers(int desired) {
+        for (ServiceProcess worker : workers) {
+            if (!worker.isAlive()) {
+                // Crashed (or killed from outside): replaced below, like an unhealthy instance in a group.
+                LOG.warn("{} (pid {}) is gone; replacing it", worker.name(), worker.pid());
+                workers.remove(worker);
+            }
+        }
         while (workers.size() + booting.size() < desired) {
             ServiceProcess worker = startWorker();
             booting.add(worker);
