@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -106,6 +107,9 @@ class PageBrowserTest implements TestPropertyProvider {
             assertEquals("Choose an image or drop one here",
                     driver.findElement(By.cssSelector("label[for=file-input]")).getText().replaceAll("\\s+", " "));
 
+            assertFalse(driver.findElement(By.id("result-body")).isDisplayed(), "no result before an upload");
+            assertEquals("No image yet.", driver.findElement(By.id("result-status")).getText());
+
             input.sendKeys(sample.toAbsolutePath().toString());
             wait.until(ExpectedConditions.textToBe(By.id("result-label"), "espresso"));
 
@@ -117,7 +121,8 @@ class PageBrowserTest implements TestPropertyProvider {
             List<String> top5 = driver.findElements(By.cssSelector("#top5 li .row span:first-child")).stream()
                     .map(WebElement::getText).toList();
             assertEquals(EspressoWorker.TOP5.stream().map(p -> p.label()).toList(), top5);
-            assertTrue(driver.findElement(By.id("error")).getAttribute("hidden") != null, "no error shown");
+            assertFalse(driver.findElement(By.id("error")).isDisplayed(), "no error shown");
+            assertTrue(driver.findElement(By.id("result-body")).isDisplayed());
 
             // The live panel polls /api/v1/status: worker counts from the (stand-in) autoscaler timeline.
             wait.until(ExpectedConditions.textToBe(By.id("live-running"), "2"));
