@@ -8,7 +8,9 @@ import jakarta.validation.constraints.Min;
 /**
  * How a worker process uses its machine and the queue ({@code app.worker.*}).
  *
- * @param threads        jobs processed at once, each with its own Predictor ({@code WORKER_THREADS})
+ * @param threads        inference threads, each with its own Predictor ({@code WORKER_THREADS})
+ * @param maxInFlight    requests held at once: while some wait for S3/SQS, others use the inference threads
+ *                       ({@code MAX_IN_FLIGHT}; at least {@code threads})
  * @param intraOpThreads PyTorch intra-op threads per inference ({@code INTRA_OP_THREADS})
  * @param interOpThreads PyTorch inter-op threads ({@code INTER_OP_THREADS})
  * @param maxMessages    most requests taken per receive, never more than free threads ({@code RECEIVE_MAX_MESSAGES})
@@ -19,6 +21,7 @@ import jakarta.validation.constraints.Min;
 @ConfigurationProperties("app.worker")
 public record WorkerProperties(
         @Min(1) int threads,
+        @Min(1) int maxInFlight,
         @Min(1) int intraOpThreads,
         @Min(1) int interOpThreads,
         @Min(1) @Max(10) int maxMessages,

@@ -4,6 +4,7 @@ import io.github.elasticimage.aws.ResourceNames;
 import io.github.elasticimage.classifier.config.WorkerProperties;
 import io.github.elasticimage.classifier.model.ImageClassifier;
 import io.github.elasticimage.classifier.model.ImageDecodeException;
+import io.github.elasticimage.classifier.model.InferencePool;
 import io.github.elasticimage.contract.ClassificationRequest;
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.ClassificationResult.ErrorCode;
@@ -35,17 +36,17 @@ public class JobProcessor {
 
     private final SqsClient sqs;
     private final S3Client s3;
-    private final ImageClassifier classifier;
+    private final InferencePool inference;
     private final ResourceNames names;
     private final String worker;
     private final JobMetrics metrics;
 
-    public JobProcessor(SqsClient sqs, S3Client s3, ImageClassifier classifier, ResourceNames names,
+    public JobProcessor(SqsClient sqs, S3Client s3, InferencePool inference, ResourceNames names,
                         WorkerProperties properties, JobMetrics metrics) {
         this.metrics = metrics;
         this.sqs = sqs;
         this.s3 = s3;
-        this.classifier = classifier;
+        this.inference = inference;
         this.names = names;
         this.worker = properties.id() != null && !properties.id().isBlank()
                 ? properties.id()
@@ -88,7 +89,7 @@ public class JobProcessor {
             byte[] image = s3.getObjectAsBytes(b -> b.bucket(request.bucket()).key(request.key())).asByteArray();
             downloadMs = (System.nanoTime() - t0) / 1_000_000;
             metrics.download(System.nanoTime() - t0);
-            ImageClassifier.Classification classification = classifier.classify(image, TOP_K);
+            ImageClassifier.Classification classification = inference.classify(image, TOP_K);
             metrics.classified(classification);
             decodeMs = classification.preprocessNanos() / 1_000_000;
             inferenceMs = classification.inferenceNanos() / 1_000_000;
@@ -102,6 +103,9 @@ public class JobProcessor {
         } catch (NoSuchKeyException | NoSuchBucketException e) {
             result = ClassificationResult.failed(request.id(), ErrorCode.INPUT_MISSING,
                     "input image not found", worker, timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while classifying " + request.id(), e);
         }
         // Store, answer, then delete: if this worker dies before the delete, the request is delivered again and the
         // result is written again under the same key (idempotent); the web tier completes each caller only once.

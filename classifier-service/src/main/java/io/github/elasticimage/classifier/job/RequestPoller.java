@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The worker loop: long-polls the request queue (up to 10 messages, never more than there are free worker threads, so
- * a busy worker leaves work to others), and runs each job on one of {@code WORKER_THREADS} threads. On shutdown it stops
+ * The worker loop: long-polls the request queue (up to 10 messages, never more than it has free job slots,
+ * {@code MAX_IN_FLIGHT}, so a busy worker leaves work to others), and runs each job on its own job thread; the CPU part
+ * of each job runs on the {@code WORKER_THREADS} inference threads ({@link io.github.elasticimage.classifier.model.InferencePool}). On shutdown it stops
  * receiving and lets the jobs in flight finish (graceful drain).
  */
 @Context
@@ -50,10 +51,11 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
         this.names = names;
         this.processor = processor;
         this.properties = properties;
-        this.freeThreads = new Semaphore(properties.threads());
+        int slots = Math.max(properties.threads(), properties.maxInFlight());
+        this.freeThreads = new Semaphore(slots);
         AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(properties.threads(), r -> {
-            Thread t = new Thread(r, "classify-" + n.incrementAndGet());
+        this.workers = Executors.newFixedThreadPool(slots, r -> {
+            Thread t = new Thread(r, "job-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -67,7 +69,8 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
         running = true;
         receiver = new Thread(this::run, "request-poller");
         receiver.start();
-        LOG.info("worker {} polling {} with {} thread(s)", processor.worker(), names.requestQueue(), properties.threads());
+        LOG.info("worker {} polling {}: {} inference thread(s), up to {} request(s) in flight", processor.worker(),
+                names.requestQueue(), properties.threads(), Math.max(properties.threads(), properties.maxInFlight()));
     }
 
     private void run() {

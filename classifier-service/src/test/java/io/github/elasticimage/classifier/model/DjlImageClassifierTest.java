@@ -31,7 +31,7 @@ class DjlImageClassifierTest {
     }
 
     static WorkerProperties worker() {
-        return new WorkerProperties(1, 2, 1, 10, 20, 50_000_000L, "test");
+        return new WorkerProperties(1, 4, 2, 1, 10, 20, 50_000_000L, "test");
     }
 
     @BeforeAll

@@ -1,0 +1,91 @@
+package io.github.elasticimage.classifier.bench;
+
+import io.github.elasticimage.classifier.config.ModelProperties;
+import io.github.elasticimage.classifier.config.WorkerProperties;
+import io.github.elasticimage.classifier.model.DjlImageClassifier;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * Raw classifier throughput on this machine, with the production code path (decode, preprocess, inference on the
+ * bundled model): {@code threads} callers, each with its own Predictor, share one model, {@code intraOp} PyTorch
+ * threads each. Prints one {@code raw:} line. Used by {@code make bench}:
+ * {@code java -cp classifier-service.jar io.github.elasticimage.classifier.bench.RawThroughputBench DIR THREADS INTRA_OP ROUNDS}.
+ */
+public final class RawThroughputBench {
+
+    private RawThroughputBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path dir = Path.of(args.length > 0 ? args[0] : "../shared/fixtures/imagenet-sample");
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        int intraOp = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
+        System.setProperty("java.awt.headless", "true");
+        System.setProperty("ai.djl.offline", "true");
+        List<byte[]> images = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.sorted().toList()) {
+                images.add(Files.readAllBytes(file));
+            }
+        }
+        ModelProperties model = new ModelProperties("classpath:model/mobilenet_v2_int8.pt", "classpath:model/synset.txt",
+                256, 224, List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f), true, 5);
+        WorkerProperties worker = new WorkerProperties(threads, threads, intraOp, 1, 10, 20, 50_000_000L, "bench");
+        try (DjlImageClassifier classifier = new DjlImageClassifier(model, worker)) {
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            run(pool, classifier, images, threads, 1); // warm-up: every thread's predictor and the JIT
+            long rssWarm = rssMb();
+            int total = images.size() * rounds;
+            long start = System.nanoTime();
+            run(pool, classifier, images, threads, rounds);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            pool.shutdown();
+            System.out.printf("raw: threads=%d intra_op=%d images=%d img_per_s=%.1f ms_per_img=%.1f rss_warm_mb=%d"
+                            + " rss_after_mb=%d%n", threads, intraOp, total, total / seconds, seconds * 1000 / total,
+                    rssWarm, rssMb());
+        }
+    }
+
+    private static void run(ExecutorService pool, DjlImageClassifier classifier, List<byte[]> images, int threads,
+                            int rounds) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        int total = images.size() * rounds;
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            futures.add(pool.submit(() -> {
+                for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+                    classifier.classify(images.get(i % images.size()), 5);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+    }
+
+    /** Resident set size of this process in MiB (Linux), -1 elsewhere. */
+    static long rssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,184 @@
+package io.github.elasticimage.bench;
+
+import io.github.elasticimage.contract.Messages;
+import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.LocalStack;
+import io.github.elasticimage.local.SharedLocalCloud;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * {@code make bench}, end-to-end half: the full local stack (HTTP -> S3 -> SQS -> worker -> SQS -> HTTP) with one
+ * worker process configured as the raw benchmark's best configuration. Measures (1) throughput of 200 requests (the 40
+ * fixture photos x 5) at concurrency 100 and (2) at low load, each request's latency minus the worker's own processing
+ * time (download + decode + inference, from the stored result). Writes the {@code bench:} line to
+ * {@code target/bench-e2e.txt}; the raw figure comes in as {@code -Dbench.raw}. Not part of {@code make test}.
+ */
+@Tag("bench")
+class EndToEndBench {
+
+    private static final Path FIXTURES = Path.of(System.getProperty("shared.dir", "../../shared"), "fixtures",
+            "imagenet-sample");
+    private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"");
+    private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8))
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void bench() throws Exception {
+        double raw = Double.parseDouble(System.getProperty("bench.raw", "0"));
+        String threads = System.getProperty("bench.workerThreads", "1");
+        String intraOp = System.getProperty("bench.intraOp", "2");
+        int workers = Integer.getInteger("bench.workers", 1);
+        List<byte[]> photos = new ArrayList<>();
+        try (Stream<Path> files = Files.list(FIXTURES)) {
+            for (Path file : files.sorted().toList()) {
+                photos.add(Files.readAllBytes(file));
+            }
+        }
+        Path root = Path.of(System.getProperty("project.root", ".."));
+        String version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
+        LocalCloud cloud = SharedLocalCloud.get();
+        LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"),
+                root.resolve("web-service/target/web-service-" + version + ".jar"),
+                root.resolve("classifier-service/target/classifier-service-" + version + ".jar"),
+                List.of("-Xmx512m"), List.of("-Xmx256m"),
+                Map.of("WORKER_THREADS", threads, "INTRA_OP_THREADS", intraOp));
+        try (LocalStack stack = LocalStack.start(cloud, settings, workers, System.out)) {
+            URI url = URI.create(stack.webUrl() + "/classify");
+            for (byte[] photo : photos) {                      // warm-up: JIT, connections, predictors
+                send(url, photo).join();
+            }
+
+            // (2) low load: one request at a time
+            List<Double> overhead = new ArrayList<>();
+            for (byte[] photo : photos) {
+                long t0 = System.nanoTime();
+                String body = send(url, photo).join();
+                double latencyMs = (System.nanoTime() - t0) / 1e6;
+                Matcher m = ID.matcher(body);
+                if (!m.find()) {
+                    throw new IllegalStateException("no id in " + body);
+                }
+                String json = cloud.s3().getObjectAsBytes(b -> b.bucket(cloud.resources().outputBucket())
+                        .key(Messages.resultKey(m.group(1)))).asString(StandardCharsets.UTF_8);
+                var timings = Messages.parseResult(json).timings();
+                overhead.add(latencyMs - (timings.downloadMs() + timings.decodeMs() + timings.inferenceMs()));
+            }
+            Collections.sort(overhead);
+            double p50Overhead = overhead.get(overhead.size() / 2);
+
+            // (1) 200 requests at concurrency 100
+            int requests = photos.size() * 5;
+            int concurrency = 100;
+            ExecutorService callers = Executors.newFixedThreadPool(concurrency);
+            CountDownLatch go = new CountDownLatch(1);
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+            for (int c = 0; c < concurrency; c++) {
+                done.add(callers.submit(() -> {
+                    go.await();
+                    for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
+                        try {
+                            send(url, photos.get(i % photos.size())).join();
+                        } catch (RuntimeException e) {
+                            failed.incrementAndGet();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            Map<String, Long> cpuBefore = cpuByRole();
+            long start = System.nanoTime();
+            go.countDown();
+            for (var f : done) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Map<String, Long> cpuAfter = cpuByRole();
+            callers.shutdown();
+            StringBuilder cpu = new StringBuilder("cpu_s");
+            for (String role : cpuAfter.keySet()) {
+                cpu.append(String.format(" %s=%.1f", role,
+                        (cpuAfter.get(role) - cpuBefore.getOrDefault(role, 0L)) / 1e9));
+            }
+            assertEquals(0, failed.get(), "failed requests during the throughput run");
+            double e2e = requests / seconds;
+            String line = String.format("bench: raw=%.1f e2e=%.1f ratio=%.2f p50_overhead_ms=%.1f", raw, e2e,
+                    raw > 0 ? e2e / raw : 0, p50Overhead);
+            String detail = String.format("e2e: requests=%d concurrency=%d workers=%d worker_threads=%s intra_op=%s"
+                            + " seconds=%.2f overhead_ms p10=%.1f p50=%.1f p90=%.1f", requests, concurrency, workers,
+                    threads, intraOp, seconds, overhead.get(overhead.size() / 10), p50Overhead,
+                    overhead.get(overhead.size() * 9 / 10));
+            detail = detail + "\n" + cpu + " (CPU time spent during the throughput run, of "
+                    + String.format("%.1f", seconds * Runtime.getRuntime().availableProcessors()) + " available)";
+            System.out.println(detail);
+            System.out.println(line);
+            Files.writeString(Path.of("target", "bench-e2e.txt"), detail + "\n" + line + "\n");
+        }
+    }
+
+    /**
+     * CPU time so far of the web process, the worker processes, and this JVM (the SQS and S3 servers plus the bench
+     * client), in nanoseconds: shows where the machine's cores go end to end.
+     */
+    private static Map<String, Long> cpuByRole() {
+        Map<String, Long> cpu = new java.util.LinkedHashMap<>();
+        cpu.put("web", 0L);
+        cpu.put("workers", 0L);
+        ProcessHandle.current().descendants().forEach(p -> {
+            String command = p.info().commandLine().orElse("");
+            long nanos = p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
+            if (command.contains("web-service")) {
+                cpu.merge("web", nanos, Long::sum);
+            } else if (command.contains("classifier-service")) {
+                cpu.merge("workers", nanos, Long::sum);
+            }
+        });
+        cpu.put("servers_and_client", ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos)
+                .orElse(0L));
+        return cpu;
+    }
+
+    private CompletableFuture<String> send(URI url, byte[] photo) {
+        String boundary = "----bench" + UUID.randomUUID();
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\"p.jpg\""
+                + "\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(head, photo, tail))).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("HTTP " + r.statusCode() + " " + r.body());
+            }
+            return r.body();
+        });
+    }
+}
