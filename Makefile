@@ -33,6 +33,26 @@ clean: ## Remove build output and local data
 	$(MVN) -q clean
 	rm -rf .local-cloud target
 
+# ---- Benchmark ---------------------------------------------------------------------------------------------------
+BENCH_CONFIGS ?= 1x2 2x1 1x1
+BENCH_ROUNDS  ?= 5
+FIXTURES      ?= $(SHARED_DIR)/fixtures/imagenet-sample
+
+.PHONY: bench
+bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through the local stack; last line: bench: ...
+	@set -e; $(MVN) -q -DskipTests package; rm -f target/bench-raw.txt; mkdir -p target; \
+	for cfg in $(BENCH_CONFIGS); do t=$${cfg%x*}; i=$${cfg#*x}; \
+	  java -Xmx512m -cp $(CLASSIFIER_JAR) io.github.elasticimage.classifier.bench.RawThroughputBench \
+	    $(FIXTURES) $$t $$i $(BENCH_ROUNDS) 2>/dev/null | grep '^raw:' | tee -a target/bench-raw.txt; done; \
+	best=$$(sort -k1,1 -g -r <(sed 's/.*img_per_s=\([0-9.]*\).*/\1 &/' target/bench-raw.txt) | head -1); \
+	raw=$$(echo "$$best" | cut -d' ' -f1); t=$$(echo "$$best" | sed 's/.*threads=\([0-9]*\).*/\1/'); \
+	i=$$(echo "$$best" | sed 's/.*intra_op=\([0-9]*\).*/\1/'); \
+	echo "best raw: $$raw img/s with WORKER_THREADS=$$t INTRA_OP_THREADS=$$i"; \
+	$(MVN) -q -pl load-test -am test -Dshared.dir=$(SHARED_DIR) -Dsurefire.excludedGroups=none -Dgroups=bench \
+	  -Dsurefire.failIfNoSpecifiedTests=false -Dtest=EndToEndBench -Dbench.raw=$$raw -Dbench.workerThreads=$$t -Dbench.intraOp=$$i > target/bench-e2e.log 2>&1 \
+	  || { tail -50 target/bench-e2e.log; exit 1; }; \
+	cat load-test/target/bench-e2e.txt
+
 # ---- Load test (load-test/) -------------------------------------------------------------------------------------
 URL            ?= http://localhost:$(PORT)
 REQUESTS       ?= 100
