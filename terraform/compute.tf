@@ -54,6 +54,11 @@ resource "aws_instance" "web" {
     Name = "${var.name_prefix}-web-${count.index + 1}"
     Tier = "web"
   }
+
+  lifecycle {
+    # A newer Amazon Linux release must not replace the running web host on the next apply.
+    ignore_changes = [ami]
+  }
 }
 
 resource "aws_launch_template" "classifier" {
