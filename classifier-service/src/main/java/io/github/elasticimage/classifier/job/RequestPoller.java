@@ -38,6 +38,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     private final ResourceNames names;
     private final JobProcessor processor;
     private final WorkerProperties properties;
+    private final VisibilityExtender visibility;
     private final Semaphore freeThreads;
     private final ExecutorService workers;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -45,7 +46,8 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     private Thread receiver;
 
     public RequestPoller(SqsClient sqs, QueueUrls queueUrls, ResourceNames names, JobProcessor processor,
-                         WorkerProperties properties) {
+                         WorkerProperties properties, VisibilityExtender visibility) {
+        this.visibility = visibility;
         this.sqs = sqs;
         this.queueUrls = queueUrls;
         this.names = names;
@@ -124,6 +126,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     }
 
     private void runJob(String url, Message message) {
+        visibility.track(url, message);
         try {
             processor.process(url, message);
         } catch (RuntimeException e) {
@@ -131,6 +134,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
             // dead-lettered after maxReceiveCount receives.
             LOG.error("job from message {} failed; it will be retried: {}", message.messageId(), e.toString(), e);
         } finally {
+            visibility.untrack(message);
             inFlight.decrementAndGet();
             freeThreads.release();
         }

@@ -1,0 +1,87 @@
+package io.github.elasticimage.classifier.job;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keeps long jobs invisible to other workers: a job still running after half the request queue's visibility timeout
+ * gets its message's timeout extended by another full timeout, as long as it runs. Normal jobs (tens of milliseconds)
+ * never need it; a slow one (huge image, overloaded host) is then not delivered to a second worker while the first
+ * still works on it.
+ */
+@Singleton
+public class VisibilityExtender {
+
+    private static final Logger LOG = LoggerFactory.getLogger(VisibilityExtender.class);
+
+    private record Tracked(String queueUrl, Message message, long extendAtNanos) {
+    }
+
+    private final SqsClient sqs;
+    private final Map<String, Tracked> jobs = new ConcurrentHashMap<>();
+    private final Map<String, Integer> timeoutSeconds = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "visibility-extender");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public VisibilityExtender(SqsClient sqs) {
+        this.sqs = sqs;
+        timer.scheduleWithFixedDelay(this::extendDue, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /** The queue's visibility timeout in seconds, read once. */
+    int timeoutOf(String queueUrl) {
+        return timeoutSeconds.computeIfAbsent(queueUrl, url -> Integer.parseInt(sqs.getQueueAttributes(b -> b
+                .queueUrl(url).attributeNames(QueueAttributeName.VISIBILITY_TIMEOUT)).attributes()
+                .get(QueueAttributeName.VISIBILITY_TIMEOUT)));
+    }
+
+    public void track(String queueUrl, Message message) {
+        long half = TimeUnit.SECONDS.toNanos(timeoutOf(queueUrl)) / 2;
+        jobs.put(message.receiptHandle(), new Tracked(queueUrl, message, System.nanoTime() + half));
+    }
+
+    public void untrack(Message message) {
+        jobs.remove(message.receiptHandle());
+    }
+
+    private void extendDue() {
+        long now = System.nanoTime();
+        jobs.values().stream().filter(job -> now >= job.extendAtNanos()).forEach(job -> {
+            int timeout = timeoutOf(job.queueUrl());
+            try {
+                sqs.changeMessageVisibility(b -> b.queueUrl(job.queueUrl())
+                        .receiptHandle(job.message().receiptHandle()).visibilityTimeout(timeout));
+                jobs.computeIfPresent(job.message().receiptHandle(), (k, v) ->
+                        new Tracked(v.queueUrl(), v.message(), now + TimeUnit.SECONDS.toNanos(timeout) / 2));
+                LOG.info("job from message {} still running: visibility extended by {} s", job.message().messageId(),
+                        timeout);
+            } catch (RuntimeException e) {
+                LOG.warn("could not extend visibility of message {}: {}", job.message().messageId(), e.toString());
+            }
+        });
+    }
+
+    /** Jobs being watched right now. */
+    int tracked() {
+        return jobs.size();
+    }
+
+    @PreDestroy
+    void stop() {
+        timer.shutdownNow();
+    }
+}
