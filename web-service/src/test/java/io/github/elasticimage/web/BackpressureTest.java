@@ -1,0 +1,107 @@
+package io.github.elasticimage.web;
+
+import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.web.queue.PendingRequests;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import org.junit.jupiter.api.Test;
+
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each web instance bounds the callers it keeps waiting (MAX_PENDING): beyond it, 503 with Retry-After at once, and
+ * capacity comes back as callers are answered or time out. The default bound, 1000 waiting callers, fits in memory.
+ */
+class BackpressureTest {
+
+    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private static Map<String, Object> properties(int maxPending, String timeout) {
+        Map<String, Object> properties = new HashMap<>(CLOUD.serviceProperties());
+        properties.put("micronaut.server.port", -1);
+        properties.put("app.web.max-pending", maxPending);
+        properties.put("app.web.result-timeout", timeout);
+        return properties;
+    }
+
+    private CompletableFuture<HttpResponse<String>> post(EmbeddedServer server, String fileName, byte[] png) {
+        String boundary = "----backpressure";
+        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\"" + fileName
+                + "\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))
+                .timeout(Duration.ofSeconds(120))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(head, png, tail))).build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void beyondTheBoundCallersGet503WithRetryAfterAndCapacityComesBack() throws Exception {
+        try (FakeWorker worker = new FakeWorker(CLOUD);
+             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties(3, "4s"))) {
+            PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
+            List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                waiting.add(post(server, "SILENT-" + i + ".png", TestImages.png("silent " + i)));
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> pending.size() == 3);
+
+            HttpResponse<String> refused = post(server, "one-too-many.png", TestImages.png("extra")).get(30,
+                    TimeUnit.SECONDS);
+            assertEquals(503, refused.statusCode(), refused.body());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
+            assertTrue(refused.body().contains("limit 3"), refused.body());
+
+            for (var call : waiting) {
+                assertEquals(504, call.get(60, TimeUnit.SECONDS).statusCode());
+            }
+            assertEquals(0, pending.size());
+            byte[] image = TestImages.png("after the timeouts");
+            HttpResponse<String> after = post(server, "ok.png", image).get(60, TimeUnit.SECONDS);
+            assertEquals(200, after.statusCode(), after.body());
+            assertEquals(FakeWorker.labelFor(image), after.body());
+        }
+    }
+
+    @Test
+    void aThousandWaitingCallersAreHeldInBoundedMemory() throws Exception {
+        int callers = 1000;
+        try (FakeWorker worker = new FakeWorker(CLOUD);
+             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties(callers, "60s"))) {
+            PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                calls.add(post(server, "SILENT-" + i + ".png", TestImages.png(i)));
+            }
+            await().atMost(Duration.ofSeconds(90)).until(() -> pending.size() == callers);
+            System.gc();
+            long heapMb = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / (1024 * 1024);
+            System.out.printf("backpressure: %d callers waiting, heap used %d MB (test JVM, all servers included)%n",
+                    pending.size(), heapMb);
+            assertTrue(heapMb < 512, "heap " + heapMb + " MB with " + callers + " waiting callers");
+            // one more is refused, not queued
+            assertEquals(503, post(server, "extra.png", TestImages.png("extra")).get(30, TimeUnit.SECONDS)
+                    .statusCode());
+            calls.forEach(call -> call.cancel(true));
+        }
+    }
+}
