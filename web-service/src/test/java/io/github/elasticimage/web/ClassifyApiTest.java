@@ -153,6 +153,15 @@ class ClassifyApiTest implements TestPropertyProvider {
     }
 
     @Test
+    void servesTheOpenApiDocumentGeneratedFromTheControllers() {
+        String yaml = client.toBlocking().retrieve("/swagger/elastic-image-recognition-1.yml");
+        assertTrue(yaml.startsWith("openapi: 3"), yaml);
+        for (String path : new String[] {"/classify:", "/api/v1/classifications:", "/api/v1/classifications/{id}:"}) {
+            assertTrue(yaml.contains(path), "missing " + path);
+        }
+    }
+
+    @Test
     void healthIsUpWhenQueueAndBucketsAnswer() {
         HttpResponse<Map> response = client.toBlocking().exchange(HttpRequest.GET("/health"), Map.class);
         assertEquals(HttpStatus.OK, response.getStatus());
