@@ -4,12 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The little CSV this tool reads and writes: comma-separated, double quotes around fields that need them. */
-final class Csv {
+public final class Csv {
 
     private Csv() {
     }
 
-    static List<String> split(String line) {
+    /** The fields of one CSV line (quoted fields may hold commas and doubled quotes). */
+    public static List<String> split(String line) {
         List<String> fields = new ArrayList<>();
         StringBuilder field = new StringBuilder();
         boolean quoted = false;

@@ -1,5 +1,6 @@
 package io.github.elasticimage.e2e;
 
+import io.github.elasticimage.loadtest.Csv;
 import io.github.elasticimage.local.LocalStack;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -107,29 +108,11 @@ class EndToEndTest {
         Map<String, String> labels = new LinkedHashMap<>();
         List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
         for (String line : lines.subList(1, lines.size())) {
-            List<String> fields = splitCsv(line);
+            List<String> fields = Csv.split(line);
             if (fields.size() >= 3) {
                 labels.put(fields.get(0), fields.get(2));
             }
         }
         return labels;
-    }
-
-    private static List<String> splitCsv(String line) {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (char c : line.toCharArray()) {
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ',' && !quoted) {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(c);
-            }
-        }
-        fields.add(field.toString());
-        return fields;
     }
 }
