@@ -15,12 +15,15 @@ import java.time.Instant;
 /** A real S3-compatible server (S3Proxy, filesystem backend) bound to a loopback address, in this JVM. */
 public final class EmbeddedS3 implements AutoCloseable {
 
-    private final S3Proxy proxy;
     private final URI endpoint;
+    private final Path dataDir;
+    /** The running proxy, null while stopped ({@link #stop()}). */
+    private S3Proxy proxy;
 
-    private EmbeddedS3(S3Proxy proxy, URI endpoint) {
+    private EmbeddedS3(S3Proxy proxy, URI endpoint, Path dataDir) {
         this.proxy = proxy;
         this.endpoint = endpoint;
+        this.dataDir = dataDir;
     }
 
     public static EmbeddedS3 start(String host, int port, Path dataDir) {
@@ -30,6 +33,10 @@ public final class EmbeddedS3 implements AutoCloseable {
             throw new UncheckedIOException("cannot create S3 data folder " + dataDir, e);
         }
         URI endpoint = URI.create("http://" + host + ":" + port);
+        return new EmbeddedS3(startProxy(endpoint, dataDir), endpoint, dataDir);
+    }
+
+    private static S3Proxy startProxy(URI endpoint, Path dataDir) {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(new FilesystemNio2BlobStore(dataDir.toAbsolutePath().toString()))
                 .endpoint(endpoint)
@@ -51,19 +58,58 @@ public final class EmbeddedS3 implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("cannot start S3Proxy on " + endpoint + ": " + e.getMessage(), e);
         }
-        return new EmbeddedS3(proxy, endpoint);
+        return proxy;
     }
 
     public URI endpoint() {
         return endpoint;
     }
 
-    @Override
-    public void close() {
+    /** Stops the server; the objects stay in the data folder. */
+    public synchronized void stop() {
+        if (proxy == null) {
+            return;
+        }
         try {
             proxy.stop();
         } catch (Exception e) {
             throw new IllegalStateException("cannot stop S3Proxy", e);
+        } finally {
+            proxy = null;
         }
+    }
+
+    /**
+     * Starts a stopped server again on the same port and data folder (chaos tests: an S3 outage); buckets and objects
+     * are still there. Retries for up to 15 s while the old binding is still being released.
+     */
+    public synchronized void restart() {
+        stop();
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (true) {
+            try {
+                proxy = startProxy(endpoint, dataDir);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while restarting S3Proxy", ie);
+                }
+            }
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return proxy != null;
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }

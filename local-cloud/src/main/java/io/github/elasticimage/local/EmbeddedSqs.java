@@ -8,22 +8,31 @@ import java.net.URI;
 /** A real SQS-compatible server (ElasticMQ) bound to a loopback address, in this JVM. */
 public final class EmbeddedSqs implements AutoCloseable {
 
-    private final SQSRestServer server;
+    private final String host;
+    private final int port;
     private final URI endpoint;
+    /** The running server, null while stopped ({@link #stop()}). */
+    private SQSRestServer server;
 
-    private EmbeddedSqs(SQSRestServer server, URI endpoint) {
+    private EmbeddedSqs(String host, int port, SQSRestServer server) {
+        this.host = host;
+        this.port = port;
         this.server = server;
-        this.endpoint = endpoint;
+        this.endpoint = URI.create("http://" + host + ":" + port);
     }
 
     public static EmbeddedSqs start(String host, int port) {
+        return new EmbeddedSqs(host, port, startServer(host, port));
+    }
+
+    private static SQSRestServer startServer(String host, int port) {
         SQSRestServer server = SQSRestServerBuilder
                 .withInterface(host)
                 .withPort(port)
                 .withAWSRegion(LocalCloud.REGION)
                 .start();
         server.waitUntilStarted();
-        return new EmbeddedSqs(server, URI.create("http://" + host + ":" + port));
+        return server;
     }
 
     public URI endpoint() {
@@ -32,15 +41,54 @@ public final class EmbeddedSqs implements AutoCloseable {
 
     /**
      * Stops the server, waiting at most 3 s: a client's long poll still open (e.g. a response queue's) would otherwise
-     * hold the stop for its whole wait time.
+     * hold the stop for its whole wait time. ElasticMQ keeps queues and messages in memory, so they are gone.
      */
-    @Override
-    public void close() {
+    public synchronized void stop() {
+        if (server == null) {
+            return;
+        }
         try {
             scala.concurrent.Await.ready(server.stopAndGetFuture().apply(),
                     scala.concurrent.duration.Duration.create(3, java.util.concurrent.TimeUnit.SECONDS));
         } catch (Exception e) {
             // Timed out or interrupted: the JVM (or the test run) ends anyway; nothing is persisted.
+        } finally {
+            server = null;
         }
+    }
+
+    /**
+     * Starts a stopped server again on the same address and port (chaos tests: an SQS outage). It starts empty: the
+     * caller recreates the queues ({@link LocalCloud#restartSqs()}). Retries for up to 15 s while the old binding
+     * is still being released.
+     */
+    public synchronized void restart() {
+        stop();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try {
+                server = startServer(host, port);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("cannot restart ElasticMQ on " + endpoint, e);
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while restarting ElasticMQ", ie);
+                }
+            }
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    @Override
+    public void close() {
+        stop();
     }
 }

@@ -79,6 +79,11 @@ public final class LocalCloud implements AutoCloseable {
     }
 
     private void createResources() {
+        createQueues();
+        createBuckets();
+    }
+
+    private void createQueues() {
         String dlqUrl = sqs.createQueue(b -> b.queueName(resources.deadLetterQueue())).queueUrl();
         String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
@@ -87,6 +92,9 @@ public final class LocalCloud implements AutoCloseable {
         sqs.createQueue(b -> b.queueName(resources.requestQueue()).attributes(Map.of(
                 QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(resources.visibilityTimeoutS()),
                 QueueAttributeName.REDRIVE_POLICY, redrive)));
+    }
+
+    private void createBuckets() {
         for (String bucket : new String[] {resources.inputBucket(), resources.outputBucket()}) {
             boolean exists = s3.listBuckets().buckets().stream().anyMatch(x -> x.name().equals(bucket));
             if (!exists) {
@@ -149,6 +157,36 @@ public final class LocalCloud implements AutoCloseable {
 
     public java.net.URI s3Endpoint() {
         return s3Server.endpoint();
+    }
+
+    /** Stops the SQS server (chaos tests): clients get connection errors until {@link #restartSqs()}. */
+    public void stopSqs() {
+        sqsServer.stop();
+        LOG.warn("SQS server {} stopped", sqsServer.endpoint());
+    }
+
+    /**
+     * Starts the SQS server again on the same port and creates the request and dead-letter queues again: ElasticMQ
+     * keeps queues and messages in memory, so everything that was queued is gone, and each web instance must create
+     * its own response queue again.
+     */
+    public void restartSqs() {
+        sqsServer.restart();
+        createQueues();
+        LOG.warn("SQS server {} restarted, queues created again", sqsServer.endpoint());
+    }
+
+    /** Stops the S3 server (chaos tests): clients get connection errors until {@link #restartS3()}. */
+    public void stopS3() {
+        s3Server.stop();
+        LOG.warn("S3 server {} stopped", s3Server.endpoint());
+    }
+
+    /** Starts the S3 server again on the same port and data folder: buckets and objects are still there. */
+    public void restartS3() {
+        s3Server.restart();
+        createBuckets();
+        LOG.warn("S3 server {} restarted", s3Server.endpoint());
     }
 
     private static StaticCredentialsProvider credentials() {
