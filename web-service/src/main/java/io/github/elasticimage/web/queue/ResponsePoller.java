@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,10 +53,25 @@ public class ResponsePoller {
         long backoffMs = 100;
         while (running) {
             try {
+                // A long poll lasts up to waitSeconds: longer than the client's usual call timeout (AwsClientTimeouts).
                 List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queue.url())
-                        .maxNumberOfMessages(10).waitTimeSeconds(waitSeconds)).messages();
+                        .maxNumberOfMessages(10).waitTimeSeconds(waitSeconds)
+                        .overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofSeconds(waitSeconds + 5L))
+                                .apiCallTimeout(Duration.ofSeconds(waitSeconds + 10L)))).messages();
                 handle(messages);
                 backoffMs = 100;
+            } catch (QueueDoesNotExistException e) {
+                if (!running) {
+                    return;
+                }
+                try {
+                    queue.recreate();
+                } catch (RuntimeException again) {
+                    LOG.warn("could not create response queue {} again, retrying in {} ms: {}", queue.name(), backoffMs,
+                            again.toString());
+                    sleep(backoffMs);
+                    backoffMs = Math.min(5_000, backoffMs * 2);
+                }
             } catch (RuntimeException e) {
                 if (!running) {
                     return;

@@ -28,7 +28,7 @@ public class ResponseQueue {
 
     private final SqsClient sqs;
     private final String name;
-    private final String url;
+    private volatile String url;
     private final boolean owned;
 
     public ResponseQueue(SqsClient sqs, ResourceNames names, WebProperties properties) {
@@ -42,11 +42,24 @@ public class ResponseQueue {
                     ? properties.instanceId()
                     : UUID.randomUUID().toString().substring(0, 12);
             this.name = names.responseQueuePrefix() + "-" + instance;
-            this.url = sqs.createQueue(b -> b.queueName(name).attributes(Map.of(
-                    QueueAttributeName.MESSAGE_RETENTION_PERIOD, RETENTION_SECONDS))).queueUrl();
+            this.url = create();
             this.owned = true;
         }
         LOG.info("response queue {} ({})", name, owned ? "created for this instance" : "configured");
+    }
+
+    private String create() {
+        return sqs.createQueue(b -> b.queueName(name).attributes(Map.of(
+                QueueAttributeName.MESSAGE_RETENTION_PERIOD, RETENTION_SECONDS))).queueUrl();
+    }
+
+    /**
+     * Called when SQS says the queue does not exist (e.g. the queue service lost it, or someone deleted it): this
+     * instance's own queue is created again under the same name; a configured queue is looked up again.
+     */
+    public synchronized void recreate() {
+        url = owned ? create() : sqs.getQueueUrl(b -> b.queueName(name)).queueUrl();
+        LOG.warn("response queue {} did not exist: {}", name, owned ? "created it again" : "looked it up again");
     }
 
     public String name() {
