@@ -1,0 +1,150 @@
+package io.github.elasticimage.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.elasticimage.contract.ClassificationResult;
+import io.github.elasticimage.contract.Messages;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fault 3: SQS delivers an answer more than once. While a caller waits, two copies of its answer are put on the web
+ * tier's response queue (what at-least-once delivery can do), and the worker's own answer follows: three answers for
+ * one id. The caller gets exactly one; the other callers waiting at the same time get their own answers, not a copy;
+ * the extra copies are consumed and dropped.
+ *
+ * <p>To have a caller reliably waiting when the copies arrive, the request queue delays new messages by 4 s for this
+ * test (DelaySeconds): the worker's answer then comes after the copies.
+ */
+class DuplicateAnswerChaosTest {
+
+    private static final int OTHER_CALLERS = 3;
+    private static final int DELAY_S = 4;
+
+    @Test
+    void aDuplicatedAnswerReachesItsCallerOnceAndNoOtherCaller() throws Exception {
+        ChaosStack chaos = ChaosStack.get();
+        chaos.ensureWorkers(1);
+        List<Path> images = chaos.images();
+        Path targetImage = images.get(0);
+        String inputBucket = chaos.cloud.resources().inputBucket();
+        String responseQueueUrl = chaos.cloud.queueUrl(chaos.cloud.resources().responseQueuePrefix() + "-"
+                + ChaosStack.WEB_INSTANCE);
+        int jobsBefore = ChaosStack.JOBS.size();
+
+        chaos.setRequestQueueAttribute(QueueAttributeName.DELAY_SECONDS, Integer.toString(DELAY_S));
+        try {
+            Set<String> uploadsBefore = uploads(chaos, inputBucket);
+            CompletableFuture<HttpResponse<String>> target = ChaosStack.classify(chaos.stack.webUrl(), targetImage,
+                    Duration.ofSeconds(60));
+            // The web tier stores the upload as uploads/<id> before it queues the request: that names the caller's id.
+            String[] id = new String[1];
+            ChaosStack.await(() -> {
+                Set<String> now = uploads(chaos, inputBucket);
+                now.removeAll(uploadsBefore);
+                if (now.size() == 1) {
+                    id[0] = now.iterator().next().substring("uploads/".length());
+                    return true;
+                }
+                return false;
+            }, Duration.ofSeconds(20), "the target's upload");
+            List<CompletableFuture<HttpResponse<String>>> others = new ArrayList<>();
+            for (int i = 1; i <= OTHER_CALLERS; i++) {
+                others.add(ChaosStack.classify(chaos.stack.webUrl(), images.get(i % images.size()),
+                        Duration.ofSeconds(60)));
+            }
+
+            // The answer a worker gave for the same image, re-addressed to the waiting caller's id, sent twice.
+            JsonNode ref = chaos.reference.get(targetImage);
+            List<ClassificationResult.Prediction> top5 = new ArrayList<>();
+            ref.path("top5").forEach(p -> top5.add(new ClassificationResult.Prediction(p.path("label").asText(),
+                    p.path("probability").asDouble())));
+            String answer = Messages.toJson(ClassificationResult.done(id[0], top5, "chaos-duplicate",
+                    new ClassificationResult.Timings(0, 0, 0, 0, 0)));
+            for (int copy = 0; copy < 2; copy++) {
+                chaos.cloud.sqs().sendMessage(b -> b.queueUrl(responseQueueUrl).messageBody(answer));
+            }
+
+            HttpResponse<String> targetResponse = target.get(70, TimeUnit.SECONDS);
+            CompletableFuture.allOf(others.toArray(CompletableFuture[]::new)).get(70, TimeUnit.SECONDS);
+            // The worker's own (third) answer for the id arrives after the caller was completed, and is dropped too.
+            ChaosStack.await(() -> ChaosStack.JOBS.subList(jobsBefore, ChaosStack.JOBS.size()).stream()
+                    .anyMatch(j -> j.id().equals(id[0])), Duration.ofSeconds(60), "the worker's own answer");
+            ChaosStack.await(() -> chaos.queueCount(chaos.cloud.resources().responseQueuePrefix() + "-"
+                    + ChaosStack.WEB_INSTANCE, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES) == 0
+                    && chaos.queueCount(chaos.cloud.resources().responseQueuePrefix() + "-" + ChaosStack.WEB_INSTANCE,
+                    QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE) == 0,
+                    Duration.ofSeconds(30), "response queue drained");
+
+            int requests = 1 + OTHER_CALLERS;
+            int answered = 0;
+            int correct = 0;
+            int duplicates = 0;
+            Set<String> ids = new HashSet<>();
+            List<String> problems = new ArrayList<>();
+            List<HttpResponse<String>> all = new ArrayList<>();
+            all.add(targetResponse);
+            others.forEach(f -> all.add(f.join()));
+            for (int i = 0; i < all.size(); i++) {
+                HttpResponse<String> r = all.get(i);
+                Path image = i == 0 ? targetImage : images.get(i % images.size());
+                if (r.statusCode() != 200) {
+                    problems.add(image.getFileName() + ": " + r.statusCode() + " " + r.body());
+                    continue;
+                }
+                answered++;
+                JsonNode body = ChaosStack.json(r.body());
+                if (!ids.add(body.path("id").asText())) {
+                    duplicates++;
+                }
+                if (chaos.expected.get(image).equals(body.path("label").asText())) {
+                    correct++;
+                } else {
+                    problems.add(image.getFileName() + ": label " + body.path("label").asText());
+                }
+            }
+            int lost = requests - answered;
+            System.out.printf("chaos: duplicate-answer requests=%d answered=%d correct=%d duplicates=%d lost=%d%n",
+                    requests, answered, correct, duplicates, lost);
+            System.out.printf("chaos-detail: duplicate-answer answers_for_target_id=3 (2 copies + the worker's)%n");
+
+            assertTrue(problems.isEmpty(), problems.toString());
+            JsonNode targetBody = ChaosStack.json(targetResponse.body());
+            assertEquals(id[0], targetBody.path("id").asText(), "the target caller got another id's answer");
+            assertNotNull(targetBody.path("label").asText(null));
+            assertEquals(requests, answered);
+            assertEquals(requests, correct);
+            assertEquals(0, duplicates, "a copy of the duplicated answer reached another caller");
+            // Nobody else was completed with the duplicated answer: the others carry their own ids.
+            assertEquals(requests, ids.size());
+            // The stack web's status: nobody left waiting.
+            HttpResponse<String> status = ChaosStack.HTTP.send(java.net.http.HttpRequest.newBuilder(
+                    chaos.stack.webUrl().resolve("/api/v1/status")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            assertEquals(0, ChaosStack.json(status.body()).path("pending").asInt(-1), status.body());
+        } finally {
+            chaos.setRequestQueueAttribute(QueueAttributeName.DELAY_SECONDS, "0");
+        }
+    }
+
+    private static Set<String> uploads(ChaosStack chaos, String bucket) {
+        return chaos.cloud.s3().listObjectsV2Paginator(b -> b.bucket(bucket).prefix("uploads/")).contents().stream()
+                .map(S3Object::key).collect(Collectors.toSet());
+    }
+}

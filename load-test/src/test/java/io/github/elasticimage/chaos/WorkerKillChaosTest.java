@@ -1,0 +1,127 @@
+package io.github.elasticimage.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.github.elasticimage.local.ServiceProcess;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Fault 1: {@code kill -9} of a classifier worker in the middle of a 100-request burst. The requests it held come back
+ * after the request queue's visibility timeout (5 s here) and the other worker answers them; a request it had answered
+ * but not yet deleted is processed again, its result written again under the same key and the second answer dropped
+ * by the web tier. Every caller must get exactly its own, correct answer.
+ */
+class WorkerKillChaosTest {
+
+    private static final int REQUESTS = 100;
+    private static final int KILL_AFTER_ANSWERS = 20;
+
+    @Test
+    void killDashNineOfAWorkerMidBurstLosesNothingAndAnswersEachCallerOnce() throws Exception {
+        ChaosStack chaos = ChaosStack.get();
+        chaos.ensureWorkers(2);
+        List<Path> images = chaos.images();
+        List<ServiceProcess> workers = chaos.stack.workers().stream().filter(ServiceProcess::isAlive).toList();
+        assertTrue(workers.size() >= 2, "need two live workers, have " + workers.size());
+        int jobsBefore = ChaosStack.JOBS.size();
+
+        long start = System.nanoTime();
+        AtomicInteger answers = new AtomicInteger();
+        List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        for (int i = 0; i < REQUESTS; i++) {
+            calls.add(ChaosStack.classify(chaos.stack.webUrl(), images.get(i % images.size()), Duration.ofSeconds(200))
+                    .whenComplete((r, e) -> answers.incrementAndGet()));
+        }
+        ChaosStack.await(() -> answers.get() >= KILL_AFTER_ANSWERS, Duration.ofSeconds(150),
+                KILL_AFTER_ANSWERS + " answers");
+        ServiceProcess victim = workers.get(0);
+        int answeredAtKill = answers.get();
+        long killedAtMs = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(ProcessHandle.of(victim.pid()).map(ProcessHandle::destroyForcibly).orElse(false),
+                "could not kill " + victim.name());
+        ChaosStack.await(() -> !victim.isAlive(), Duration.ofSeconds(10), victim.name() + " gone");
+        System.out.printf("chaos-event: killed %s (pid %d, SIGKILL) after %d answers at +%d ms%n", victim.name(),
+                victim.pid(), answeredAtKill, killedAtMs);
+
+        CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).exceptionally(e -> null)
+                .get(210, TimeUnit.SECONDS);
+        long doneMs = (System.nanoTime() - start) / 1_000_000;
+
+        int answered = 0;
+        int correct = 0;
+        int duplicates = 0;
+        List<String> problems = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < REQUESTS; i++) {
+            Path image = images.get(i % images.size());
+            CompletableFuture<HttpResponse<String>> call = calls.get(i);
+            if (call.isCompletedExceptionally()) {
+                problems.add(image.getFileName() + ": " + call.handle((r, e) -> e.toString()).join());
+                continue;
+            }
+            HttpResponse<String> response = call.join();
+            if (response.statusCode() != 200) {
+                problems.add(image.getFileName() + ": " + response.statusCode() + " " + response.body());
+                continue;
+            }
+            answered++;
+            JsonNode body = ChaosStack.json(response.body());
+            if (!ids.add(body.path("id").asText())) {
+                duplicates++;
+            }
+            if (chaos.expected.get(image).equals(body.path("label").asText())) {
+                correct++;
+            } else {
+                problems.add(image.getFileName() + ": label " + body.path("label").asText() + ", expected "
+                        + chaos.expected.get(image));
+            }
+        }
+        int lost = REQUESTS - answered;
+
+        // What the workers did: each answered id processed by someone; a few processed twice (answered, not deleted).
+        List<ChaosStack.Job> burstJobs = ChaosStack.JOBS.subList(jobsBefore, ChaosStack.JOBS.size());
+        Map<String, Long> perId = burstJobs.stream().filter(j -> ids.contains(j.id()))
+                .collect(Collectors.groupingBy(ChaosStack.Job::id, Collectors.counting()));
+        long processedTwice = perId.values().stream().filter(n -> n > 1).count();
+        long byVictim = burstJobs.stream().filter(j -> j.worker().equals(victim.name())).count();
+        long maxJobMs = burstJobs.stream().mapToLong(ChaosStack.Job::totalMs).max().orElse(-1);
+        // A request the killed worker held is answered only after its visibility timeout ran out: a long queue wait.
+        long redelivered = burstJobs.stream().filter(j -> !j.worker().equals(victim.name())
+                && j.queueWaitMs() >= TimeUnit.SECONDS.toMillis(ChaosStack.VISIBILITY_TIMEOUT_S)).count();
+        long maxQueueWaitMs = burstJobs.stream().mapToLong(ChaosStack.Job::queueWaitMs).max().orElse(-1);
+
+        System.out.printf("chaos: worker-kill requests=%d answered=%d correct=%d duplicates=%d lost=%d%n",
+                REQUESTS, answered, correct, duplicates, lost);
+        System.out.printf("chaos-detail: worker-kill done_ms=%d killed_at_ms=%d jobs_by_killed_worker=%d "
+                + "processed_twice=%d waited_over_visibility_timeout=%d max_queue_wait_ms=%d max_job_total_ms=%d "
+                + "visibility_timeout_s=%d%n", doneMs, killedAtMs, byVictim, processedTwice, redelivered,
+                maxQueueWaitMs, maxJobMs, ChaosStack.VISIBILITY_TIMEOUT_S);
+
+        assertTrue(problems.isEmpty(), "failed or wrong answers: " + problems);
+        assertEquals(REQUESTS, answered);
+        assertEquals(REQUESTS, correct);
+        assertEquals(0, duplicates, "a caller got another caller's answer");
+        assertEquals(REQUESTS, ids.size());
+        assertEquals(ids, perId.keySet(), "answered ids differ from the ids the workers processed");
+        assertFalse(victim.isAlive());
+        assertEquals(0, chaos.queueCount(chaos.cloud.resources().deadLetterQueue(),
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES), "requests dead-lettered");
+    }
+}
