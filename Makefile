@@ -22,7 +22,14 @@ help: ## List the targets
 build: ## Build every module (runnable jars, no tests)
 	$(MVN) -q -DskipTests package
 
-run: build ## Start the whole system locally (SQS, S3, web on :$(PORT), workers); Ctrl-C stops it
+# The jars `make run` needs, rebuilt only when a source of theirs changed (the first run builds them once).
+RUN_SOURCES := pom.xml scaling-policy.json $(shell find common local-cloud web-service classifier-service \
+	-path '*/target' -prune -o -type f -print 2>/dev/null)
+$(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) &: $(RUN_SOURCES)
+	$(MVN) -q -DskipTests package -pl common,local-cloud,web-service,classifier-service
+	@touch $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR)
+
+run: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## Start the whole system locally (SQS, S3, web on :$(PORT), autoscaled workers); Ctrl-C stops it
 	java -jar $(LOCAL_CLOUD_JAR) --port $(PORT) --workers $(WORKERS) \
 	  --web-jar $(WEB_JAR) --classifier-jar $(CLASSIFIER_JAR)
 
