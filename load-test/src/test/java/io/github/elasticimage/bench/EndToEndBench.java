@@ -74,24 +74,6 @@ class EndToEndBench {
                 send(url, photo).join();
             }
 
-            // (2) low load: one request at a time
-            List<Double> overhead = new ArrayList<>();
-            for (byte[] photo : photos) {
-                long t0 = System.nanoTime();
-                String body = send(url, photo).join();
-                double latencyMs = (System.nanoTime() - t0) / 1e6;
-                Matcher m = ID.matcher(body);
-                if (!m.find()) {
-                    throw new IllegalStateException("no id in " + body);
-                }
-                String json = cloud.s3().getObjectAsBytes(b -> b.bucket(cloud.resources().outputBucket())
-                        .key(Messages.resultKey(m.group(1)))).asString(StandardCharsets.UTF_8);
-                var timings = Messages.parseResult(json).timings();
-                overhead.add(latencyMs - (timings.downloadMs() + timings.decodeMs() + timings.inferenceMs()));
-            }
-            Collections.sort(overhead);
-            double p50Overhead = overhead.get(overhead.size() / 2);
-
             // (1) 200 requests at concurrency 100
             int requests = photos.size() * 5;
             int concurrency = 100;
@@ -128,6 +110,57 @@ class EndToEndBench {
                         (cpuAfter.get(role) - cpuBefore.getOrDefault(role, 0L)) / 1e9));
             }
             assertEquals(0, failed.get(), "failed requests during the throughput run");
+            // (2) low load, on warm servers: one request at a time
+            List<Double> overhead = new ArrayList<>();
+            for (byte[] photo : photos) {
+                long t0 = System.nanoTime();
+                String body = send(url, photo).join();
+                double latencyMs = (System.nanoTime() - t0) / 1e6;
+                Matcher m = ID.matcher(body);
+                if (!m.find()) {
+                    throw new IllegalStateException("no id in " + body);
+                }
+                String json = cloud.s3().getObjectAsBytes(b -> b.bucket(cloud.resources().outputBucket())
+                        .key(Messages.resultKey(m.group(1)))).asString(StandardCharsets.UTF_8);
+                var timings = Messages.parseResult(json).timings();
+                overhead.add(latencyMs - (timings.downloadMs() + timings.decodeMs() + timings.inferenceMs()));
+            }
+            Collections.sort(overhead);
+            double p50Overhead = overhead.get(overhead.size() / 2);
+
+
+            // (3) what each loopback SQS/S3 call costs, now that the servers are warm: the floor of the overhead
+            String probeQueue = cloud.queueUrl(cloud.resources().deadLetterQueue());
+            byte[] probe = photos.get(0);
+            long put = 0;
+            long get = 0;
+            long sendNs = 0;
+            long receive = 0;
+            int probes = 30;
+            for (int i = 0; i < probes; i++) {
+                String key = "bench-probe-" + i;
+                long t0 = System.nanoTime();
+                cloud.s3().putObject(b -> b.bucket(cloud.resources().inputBucket()).key(key),
+                        software.amazon.awssdk.core.sync.RequestBody.fromBytes(probe));
+                long t1 = System.nanoTime();
+                cloud.s3().getObjectAsBytes(b -> b.bucket(cloud.resources().inputBucket()).key(key));
+                long t2 = System.nanoTime();
+                cloud.sqs().sendMessage(b -> b.queueUrl(probeQueue).messageBody("probe"));
+                long t3 = System.nanoTime();
+                var received = cloud.sqs().receiveMessage(b -> b.queueUrl(probeQueue).waitTimeSeconds(1)).messages();
+                long t4 = System.nanoTime();
+                received.forEach(m -> cloud.sqs().deleteMessage(b -> b.queueUrl(probeQueue)
+                        .receiptHandle(m.receiptHandle())));
+                put += t1 - t0;
+                get += t2 - t1;
+                sendNs += t3 - t2;
+                receive += t4 - t3;
+            }
+            String callLine = String.format("loopback calls, mean ms: s3_put=%.1f s3_get=%.1f sqs_send=%.1f"
+                    + " sqs_receive=%.1f (a request makes 2 S3 puts, 1 get, 2 sends, 2 receives on its path)",
+                    put / 1e6 / probes, get / 1e6 / probes, sendNs / 1e6 / probes, receive / 1e6 / probes);
+
+
             double e2e = requests / seconds;
             String line = String.format("bench: raw=%.1f e2e=%.1f ratio=%.2f p50_overhead_ms=%.1f", raw, e2e,
                     raw > 0 ? e2e / raw : 0, p50Overhead);
@@ -135,7 +168,7 @@ class EndToEndBench {
                             + " seconds=%.2f overhead_ms p10=%.1f p50=%.1f p90=%.1f", requests, concurrency, workers,
                     threads, intraOp, seconds, overhead.get(overhead.size() / 10), p50Overhead,
                     overhead.get(overhead.size() * 9 / 10));
-            detail = detail + "\n" + cpu + " (CPU time spent during the throughput run, of "
+            detail = detail + "\n" + callLine + "\n" + cpu + " (CPU time spent during the throughput run, of "
                     + String.format("%.1f", seconds * Runtime.getRuntime().availableProcessors()) + " available)";
             System.out.println(detail);
             System.out.println(line);

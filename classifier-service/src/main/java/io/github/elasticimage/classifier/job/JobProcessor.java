@@ -22,6 +22,10 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Handles one request message: fetch the image, classify it, store the result in the output bucket, send the answer
@@ -37,6 +41,11 @@ public class JobProcessor {
     private final SqsClient sqs;
     private final S3Client s3;
     private final InferencePool inference;
+    private final ExecutorService resultWriter = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "result-writer");
+        t.setDaemon(true);
+        return t;
+    });
     private final ResourceNames names;
     private final String worker;
     private final JobMetrics metrics;
@@ -107,14 +116,22 @@ public class JobProcessor {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while classifying " + request.id(), e);
         }
-        // Store, answer, then delete: if this worker dies before the delete, the request is delivered again and the
-        // result is written again under the same key (idempotent); the web tier completes each caller only once.
+        // Store and answer (at the same time: the caller need not wait for the S3 write), then delete. If this worker
+        // dies before the delete, the request is delivered again and the result is written again under the same key
+        // (idempotent); the web tier completes each caller only once.
         String json = Messages.toJson(result);
-        long u0 = System.nanoTime();
-        s3.putObject(b -> b.bucket(names.outputBucket()).key(Messages.resultKey(request.id()))
-                .contentType("application/json"), RequestBody.fromString(json));
-        metrics.upload(System.nanoTime() - u0);
+        CompletableFuture<Void> stored = CompletableFuture.runAsync(() -> {
+            long u0 = System.nanoTime();
+            s3.putObject(b -> b.bucket(names.outputBucket()).key(Messages.resultKey(request.id()))
+                    .contentType("application/json"), RequestBody.fromString(json));
+            metrics.upload(System.nanoTime() - u0);
+        }, resultWriter);
         sqs.sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));
+        try {
+            stored.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+        }
         sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
         metrics.answered(result);
         if (result.isDone()) {
@@ -125,6 +142,11 @@ public class JobProcessor {
             LOG.info("job id={} failed {}: {}", request.id(), result.errorCode(), result.error());
         }
         return true;
+    }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        resultWriter.shutdown();
     }
 
     private static Timings timings(long queueWaitMs, long downloadMs, long decodeMs, long inferenceMs, long start) {
