@@ -57,6 +57,10 @@ class WorkerKillChaosTest {
         assertTrue(ProcessHandle.of(victim.pid()).map(ProcessHandle::destroyForcibly).orElse(false),
                 "could not kill " + victim.name());
         ChaosStack.await(() -> !victim.isAlive(), Duration.ofSeconds(10), victim.name() + " gone");
+        // Received and not deleted: the dead worker's unfinished requests plus the live worker's (at most
+        // MAX_IN_FLIGHT = 4); the former reappear once their visibility timeout runs out.
+        long inFlightAtKill = chaos.queueCount(chaos.cloud.resources().requestQueue(),
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE);
         System.out.printf("chaos-event: killed %s (pid %d, SIGKILL) after %d answers at +%d ms%n", victim.name(),
                 victim.pid(), answeredAtKill, killedAtMs);
 
@@ -106,9 +110,10 @@ class WorkerKillChaosTest {
 
         System.out.printf("chaos: worker-kill requests=%d answered=%d correct=%d duplicates=%d lost=%d%n",
                 REQUESTS, answered, correct, duplicates, lost);
-        System.out.printf("chaos-detail: worker-kill done_ms=%d killed_at_ms=%d jobs_by_killed_worker=%d "
-                + "processed_twice=%d max_queue_wait_ms=%d max_job_total_ms=%d visibility_timeout_s=%d%n", doneMs,
-                killedAtMs, byVictim, processedTwice, maxQueueWaitMs, maxJobMs, ChaosStack.VISIBILITY_TIMEOUT_S);
+        System.out.printf("chaos-detail: worker-kill done_ms=%d killed_at_ms=%d in_flight_at_kill=%d "
+                + "jobs_by_killed_worker=%d processed_twice=%d max_queue_wait_ms=%d max_job_total_ms=%d "
+                + "visibility_timeout_s=%d%n", doneMs, killedAtMs, inFlightAtKill, byVictim, processedTwice,
+                maxQueueWaitMs, maxJobMs, ChaosStack.VISIBILITY_TIMEOUT_S);
 
         assertTrue(problems.isEmpty(), "failed or wrong answers: " + problems);
         assertEquals(REQUESTS, answered);
