@@ -29,13 +29,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * one id. The caller gets exactly one; the other callers waiting at the same time get their own answers, not a copy;
  * the extra copies are consumed and dropped.
  *
- * <p>To have a caller reliably waiting when the copies arrive, the request queue delays new messages by 4 s for this
- * test (DelaySeconds): the worker's answer then comes after the copies.
+ * <p>To have a caller reliably waiting when the copies arrive, the request queue delays new messages by 8 s for this
+ * test (DelaySeconds): the copies are sent before any worker can even see the request (checked), so the worker's
+ * answer comes after them.
  */
 class DuplicateAnswerChaosTest {
 
     private static final int OTHER_CALLERS = 3;
-    private static final int DELAY_S = 4;
+    private static final int DELAY_S = 8;
 
     @Test
     void aDuplicatedAnswerReachesItsCallerOnceAndNoOtherCaller() throws Exception {
@@ -51,6 +52,7 @@ class DuplicateAnswerChaosTest {
         chaos.setRequestQueueAttribute(QueueAttributeName.DELAY_SECONDS, Integer.toString(DELAY_S));
         try {
             Set<String> uploadsBefore = uploads(chaos, inputBucket);
+            long sent = System.nanoTime();
             CompletableFuture<HttpResponse<String>> target = ChaosStack.classify(chaos.stack.webUrl(), targetImage,
                     Duration.ofSeconds(60));
             // The web tier stores the upload as uploads/<id> before it queues the request: that names the caller's id.
@@ -80,6 +82,9 @@ class DuplicateAnswerChaosTest {
             for (int copy = 0; copy < 2; copy++) {
                 chaos.cloud.sqs().sendMessage(b -> b.queueUrl(responseQueueUrl).messageBody(answer));
             }
+            long copiesSentMs = (System.nanoTime() - sent) / 1_000_000;
+            assertTrue(copiesSentMs < TimeUnit.SECONDS.toMillis(DELAY_S), "copies sent only after " + copiesSentMs
+                    + " ms: a worker may already have answered, so the caller was perhaps not waiting any more");
 
             HttpResponse<String> targetResponse = target.get(70, TimeUnit.SECONDS);
             CompletableFuture.allOf(others.toArray(CompletableFuture[]::new)).get(70, TimeUnit.SECONDS);
@@ -122,7 +127,8 @@ class DuplicateAnswerChaosTest {
             int lost = requests - answered;
             System.out.printf("chaos: duplicate-answer requests=%d answered=%d correct=%d duplicates=%d lost=%d%n",
                     requests, answered, correct, duplicates, lost);
-            System.out.printf("chaos-detail: duplicate-answer answers_for_target_id=3 (2 copies + the worker's)%n");
+            System.out.printf("chaos-detail: duplicate-answer answers_for_target_id=3 (2 copies + the worker's) "
+                    + "copies_sent_ms=%d request_delay_s=%d%n", copiesSentMs, DELAY_S);
 
             assertTrue(problems.isEmpty(), problems.toString());
             JsonNode targetBody = ChaosStack.json(targetResponse.body());
