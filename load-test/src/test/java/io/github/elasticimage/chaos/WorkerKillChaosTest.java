@@ -100,7 +100,13 @@ class WorkerKillChaosTest {
         int lost = REQUESTS - answered;
 
         // What the workers did: each answered id processed by someone; a few processed twice (answered, not deleted).
-        List<ChaosStack.Job> burstJobs = ChaosStack.JOBS.subList(jobsBefore, ChaosStack.JOBS.size());
+        // A worker logs its job line after it answered, stored and deleted: give the last lines a moment to arrive.
+        long logDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < logDeadline && !jobsSince(jobsBefore).stream().map(ChaosStack.Job::id)
+                .collect(Collectors.toSet()).containsAll(ids)) {
+            Thread.sleep(100);
+        }
+        List<ChaosStack.Job> burstJobs = jobsSince(jobsBefore);
         Map<String, Long> perId = burstJobs.stream().filter(j -> ids.contains(j.id()))
                 .collect(Collectors.groupingBy(ChaosStack.Job::id, Collectors.counting()));
         long processedTwice = perId.values().stream().filter(n -> n > 1).count();
@@ -124,5 +130,11 @@ class WorkerKillChaosTest {
         assertFalse(victim.isAlive());
         assertEquals(0, chaos.queueCount(chaos.cloud.resources().deadLetterQueue(),
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES), "requests dead-lettered");
+    }
+
+    /** The job lines logged since index {@code from}, as a snapshot (the list keeps growing). */
+    private static List<ChaosStack.Job> jobsSince(int from) {
+        List<ChaosStack.Job> all = List.copyOf(ChaosStack.JOBS);
+        return all.subList(Math.min(from, all.size()), all.size());
     }
 }

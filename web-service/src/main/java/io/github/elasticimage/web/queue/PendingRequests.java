@@ -46,6 +46,26 @@ public class PendingRequests {
         return future.complete(result);
     }
 
+    /**
+     * Fails every waiting caller at once, e.g. when the queue service lost its messages: their requests or answers are
+     * gone, so waiting for them would only end in a timeout.
+     *
+     * @return how many callers were failed
+     */
+    public int failAll(java.util.function.Function<String, ? extends Throwable> error) {
+        int failed = 0;
+        for (String id : java.util.List.copyOf(pending.keySet())) {
+            CompletableFuture<ClassificationResult> future = pending.remove(id);
+            if (future != null) {
+                size.decrementAndGet();
+                if (future.completeExceptionally(error.apply(id))) {
+                    failed++;
+                }
+            }
+        }
+        return failed;
+    }
+
     /** Forgets a caller (timed out, or its request could not be queued). */
     public void remove(String id) {
         if (pending.remove(id) != null) {
