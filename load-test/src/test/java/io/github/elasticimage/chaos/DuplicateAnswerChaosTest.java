@@ -125,8 +125,9 @@ class DuplicateAnswerChaosTest {
                 }
             }
             int lost = requests - answered;
-            System.out.printf("chaos: duplicate-answer requests=%d answered=%d correct=%d duplicates=%d lost=%d%n",
-                    requests, answered, correct, duplicates, lost);
+            System.out.println(String.format("chaos: duplicate-answer requests=%d answered=%d"
+                + " correct=%d duplicates=%d lost=%d",
+                    requests, answered, correct, duplicates, lost));
             System.out.printf("chaos-detail: duplicate-answer answers_for_target_id=3 (2 copies + the worker's) "
                     + "copies_sent_ms=%d request_delay_s=%d%n", copiesSentMs, DELAY_S);
 

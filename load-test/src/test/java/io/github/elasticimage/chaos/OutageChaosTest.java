@@ -177,8 +177,9 @@ class OutageChaosTest {
         }
         long inFlightAtSqsStop = outcomes.stream().filter(o -> o.startMs() < sqsStop && o.endMs() > sqsStop).count();
 
-        System.out.printf("chaos: sqs-s3-outage requests=%d answered=%d correct=%d duplicates=%d lost=%d%n",
-                outcomes.size(), answered, correct, duplicates, lost);
+        System.out.println(String.format("chaos: sqs-s3-outage requests=%d answered=%d"
+                + " correct=%d duplicates=%d lost=%d",
+                outcomes.size(), answered, correct, duplicates, lost));
         System.out.printf("chaos-detail: sqs-s3-outage refused_503=%d max_503_ms=%d max_answer_ms=%d "
                 + "in_flight_at_sqs_stop=%d sqs_down_ms=%d-%d s3_down_ms=%d-%d load_done_ms=%d recovery_ms=%d "
                 + "result_timeout_s=%d%n", refused, max503, maxOk, inFlightAtSqsStop, sqsStop, sqsBack, s3Stop, s3Back,

@@ -114,8 +114,9 @@ class WorkerKillChaosTest {
         long maxJobMs = burstJobs.stream().mapToLong(ChaosStack.Job::totalMs).max().orElse(-1);
         long maxQueueWaitMs = burstJobs.stream().mapToLong(ChaosStack.Job::queueWaitMs).max().orElse(-1);
 
-        System.out.printf("chaos: worker-kill requests=%d answered=%d correct=%d duplicates=%d lost=%d%n",
-                REQUESTS, answered, correct, duplicates, lost);
+        System.out.println(String.format("chaos: worker-kill requests=%d answered=%d"
+                + " correct=%d duplicates=%d lost=%d",
+                REQUESTS, answered, correct, duplicates, lost));
         System.out.printf("chaos-detail: worker-kill done_ms=%d killed_at_ms=%d in_flight_at_kill=%d "
                 + "jobs_by_killed_worker=%d processed_twice=%d max_queue_wait_ms=%d max_job_total_ms=%d "
                 + "visibility_timeout_s=%d%n", doneMs, killedAtMs, inFlightAtKill, byVictim, processedTwice,
