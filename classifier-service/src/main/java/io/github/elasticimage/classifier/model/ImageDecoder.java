@@ -28,6 +28,8 @@ public final class ImageDecoder {
     public ImageDecoder(long maxPixels, int targetShortSide) {
         this.maxPixels = maxPixels;
         this.targetShortSide = targetShortSide;
+        // Decode from memory: ImageIO would otherwise copy each stream into a temporary file first.
+        ImageIO.setUseCache(false);
     }
 
     public BufferedImage decode(byte[] bytes) {

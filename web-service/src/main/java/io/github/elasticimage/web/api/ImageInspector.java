@@ -44,6 +44,8 @@ public class ImageInspector {
 
     public ImageInspector(WebProperties properties) {
         this.maxPixels = properties.maxImagePixels();
+        // Read uploads from memory: ImageIO would otherwise copy each stream into a temporary file first.
+        ImageIO.setUseCache(false);
     }
 
     public Inspected inspect(byte[] bytes) {
