@@ -138,15 +138,15 @@ variable "max_pending" {
 }
 
 variable "worker_threads" {
-  description = "Jobs a classifier worker processes at once (WORKER_THREADS)."
+  description = "Inference threads of a classifier worker, one Predictor each (WORKER_THREADS); match the instance's vCPUs (make bench: 2 x 1 intra-op is fastest on 2 vCPUs)."
   type        = number
-  default     = 1
+  default     = 2
 }
 
 variable "intra_op_threads" {
-  description = "PyTorch threads per inference on a worker (INTRA_OP_THREADS); match the instance's vCPUs."
+  description = "PyTorch intra-op threads per inference on a worker (INTRA_OP_THREADS)."
   type        = number
-  default     = 2
+  default     = 1
 }
 
 variable "root_volume_size_gb" {
