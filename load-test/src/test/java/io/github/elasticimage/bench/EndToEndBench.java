@@ -1,13 +1,13 @@
 package io.github.elasticimage.bench;
 
 import io.github.elasticimage.contract.Messages;
+import io.github.elasticimage.e2e.ServiceJars;
 import io.github.elasticimage.local.LocalCloud;
 import io.github.elasticimage.local.LocalStack;
 import io.github.elasticimage.local.SharedLocalCloud;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -60,12 +60,9 @@ class EndToEndBench {
                 photos.add(Files.readAllBytes(file));
             }
         }
-        Path root = Path.of(System.getProperty("project.root", ".."));
-        String version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
         LocalCloud cloud = SharedLocalCloud.get();
         LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"),
-                root.resolve("web-service/target/web-service-" + version + ".jar"),
-                root.resolve("classifier-service/target/classifier-service-" + version + ".jar"),
+                ServiceJars.web(), ServiceJars.classifier(),
                 List.of("-Xmx512m"), List.of("-Xmx256m"),
                 Map.of("WORKER_THREADS", threads, "INTRA_OP_THREADS", intraOp));
         try (LocalStack stack = LocalStack.start(cloud, settings, workers, System.out)) {

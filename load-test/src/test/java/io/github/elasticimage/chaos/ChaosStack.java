@@ -2,16 +2,15 @@ package io.github.elasticimage.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.elasticimage.e2e.ServiceJars;
+import io.github.elasticimage.e2e.WorkerJobLog;
 import io.github.elasticimage.local.LocalCloud;
 import io.github.elasticimage.local.LocalResources;
 import io.github.elasticimage.local.LocalStack;
 import io.github.elasticimage.local.ServiceProcess;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,10 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -47,8 +43,6 @@ final class ChaosStack {
     static final String WEB_INSTANCE = "chaos-web";
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final Pattern JOB_LINE = Pattern.compile(
-            "\\[(worker-\\d+)] .* job id=([0-9a-f-]+) .*queue_wait_ms=(\\d+) .*total_ms=(\\d+)");
 
     private static ChaosStack instance;
 
@@ -56,14 +50,11 @@ final class ChaosStack {
     final LocalStack stack;
     final Path webJar;
     /** Every finished job the workers logged: worker, request id, queue_wait_ms, total_ms. */
-    static final List<Job> JOBS = new CopyOnWriteArrayList<>();
+    static final WorkerJobLog JOBS = new WorkerJobLog(System.out);
     /** Test images (samples and a few ImageNet photos) and the label each gets when classified alone. */
     final Map<Path, String> expected = new LinkedHashMap<>();
     /** The full answer of each reference classification (its id's result document is in the output bucket). */
     final Map<Path, JsonNode> reference = new LinkedHashMap<>();
-
-    record Job(String worker, String id, long queueWaitMs, long totalMs) {
-    }
 
     private ChaosStack(LocalCloud cloud, LocalStack stack, Path webJar) {
         this.cloud = cloud;
@@ -73,15 +64,8 @@ final class ChaosStack {
 
     static synchronized ChaosStack get() throws Exception {
         if (instance == null) {
-            Path root = Path.of(System.getProperty("project.root", ".."));
-            String version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
-            Path webJar = root.resolve("web-service/target/web-service-" + version + ".jar");
-            Path classifierJar = root.resolve("classifier-service/target/classifier-service-" + version + ".jar");
-            for (Path jar : List.of(webJar, classifierJar)) {
-                if (!Files.isRegularFile(jar)) {
-                    throw new IllegalStateException("missing " + jar.toAbsolutePath() + ": build the services first");
-                }
-            }
+            Path webJar = ServiceJars.web();
+            Path classifierJar = ServiceJars.classifier();
             LocalCloud cloud = LocalCloud.start(HOST, 0, 0, Files.createTempDirectory("chaos-s3"),
                     new LocalResources("chaos-requests", "chaos-requests-dlq", "chaos-input", "chaos-output",
                             "chaos-responses", VISIBILITY_TIMEOUT_S, 3));
@@ -90,8 +74,7 @@ final class ChaosStack {
                 LocalStack.Settings settings = new LocalStack.Settings(HOST, LocalCloud.freePort(HOST), webJar,
                         classifierJar, List.of("-Xmx512m"), List.of("-Xmx256m", "-Dai.djl.offline=true"), Map.of(),
                         Map.of("RESULT_TIMEOUT", RESULT_TIMEOUT, "INSTANCE_ID", WEB_INSTANCE));
-                stack = LocalStack.start(cloud, settings, 2,
-                        new PrintStream(new JobLineTap(System.out), true, StandardCharsets.UTF_8));
+                stack = LocalStack.start(cloud, settings, 2, JOBS.printStream());
             } catch (RuntimeException e) {
                 cloud.close();
                 throw e;
@@ -212,30 +195,6 @@ final class ChaosStack {
                 throw new AssertionError(what + " did not happen within " + timeout);
             }
             Thread.sleep(100);
-        }
-    }
-
-    /** Copies the services' output to the console and records the workers' "job id=... total_ms=" lines. */
-    private static final class JobLineTap extends OutputStream {
-        private final PrintStream console;
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-
-        JobLineTap(PrintStream console) {
-            this.console = console;
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            console.write(b);
-            if (b == '\n') {
-                Matcher m = JOB_LINE.matcher(line.toString(StandardCharsets.UTF_8));
-                if (m.find()) {
-                    JOBS.add(new Job(m.group(1), m.group(2), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))));
-                }
-                line.reset();
-            } else {
-                line.write(b);
-            }
         }
     }
 }

@@ -89,7 +89,7 @@ class DuplicateAnswerChaosTest {
             HttpResponse<String> targetResponse = target.get(70, TimeUnit.SECONDS);
             CompletableFuture.allOf(others.toArray(CompletableFuture[]::new)).get(70, TimeUnit.SECONDS);
             // The worker's own (third) answer for the id arrives after the caller was completed, and is dropped too.
-            ChaosStack.await(() -> ChaosStack.JOBS.subList(jobsBefore, ChaosStack.JOBS.size()).stream()
+            ChaosStack.await(() -> ChaosStack.JOBS.since(jobsBefore).stream()
                     .anyMatch(j -> j.id().equals(id[0])), Duration.ofSeconds(60), "the worker's own answer");
             ChaosStack.await(() -> chaos.queueCount(chaos.cloud.resources().responseQueuePrefix() + "-"
                     + ChaosStack.WEB_INSTANCE, QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES) == 0

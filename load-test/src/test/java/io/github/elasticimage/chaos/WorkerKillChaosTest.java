@@ -1,5 +1,6 @@
 package io.github.elasticimage.chaos;
 
+import io.github.elasticimage.e2e.WorkerJobLog;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.github.elasticimage.local.ServiceProcess;
 import org.junit.jupiter.api.Test;
@@ -102,17 +103,17 @@ class WorkerKillChaosTest {
         // What the workers did: each answered id processed by someone; a few processed twice (answered, not deleted).
         // A worker logs its job line after it answered, stored and deleted: give the last lines a moment to arrive.
         long logDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (System.nanoTime() < logDeadline && !jobsSince(jobsBefore).stream().map(ChaosStack.Job::id)
+        while (System.nanoTime() < logDeadline && !ChaosStack.JOBS.since(jobsBefore).stream().map(WorkerJobLog.Job::id)
                 .collect(Collectors.toSet()).containsAll(ids)) {
             Thread.sleep(100);
         }
-        List<ChaosStack.Job> burstJobs = jobsSince(jobsBefore);
+        List<WorkerJobLog.Job> burstJobs = ChaosStack.JOBS.since(jobsBefore);
         Map<String, Long> perId = burstJobs.stream().filter(j -> ids.contains(j.id()))
-                .collect(Collectors.groupingBy(ChaosStack.Job::id, Collectors.counting()));
+                .collect(Collectors.groupingBy(WorkerJobLog.Job::id, Collectors.counting()));
         long processedTwice = perId.values().stream().filter(n -> n > 1).count();
         long byVictim = burstJobs.stream().filter(j -> j.worker().equals(victim.name())).count();
-        long maxJobMs = burstJobs.stream().mapToLong(ChaosStack.Job::totalMs).max().orElse(-1);
-        long maxQueueWaitMs = burstJobs.stream().mapToLong(ChaosStack.Job::queueWaitMs).max().orElse(-1);
+        long maxJobMs = burstJobs.stream().mapToLong(WorkerJobLog.Job::totalMs).max().orElse(-1);
+        long maxQueueWaitMs = burstJobs.stream().mapToLong(WorkerJobLog.Job::queueWaitMs).max().orElse(-1);
 
         System.out.println(String.format("chaos: worker-kill requests=%d answered=%d"
                 + " correct=%d duplicates=%d lost=%d",
@@ -131,11 +132,5 @@ class WorkerKillChaosTest {
         assertFalse(victim.isAlive());
         assertEquals(0, chaos.queueCount(chaos.cloud.resources().deadLetterQueue(),
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES), "requests dead-lettered");
-    }
-
-    /** The job lines logged since index {@code from}, as a snapshot (the list keeps growing). */
-    private static List<ChaosStack.Job> jobsSince(int from) {
-        List<ChaosStack.Job> all = List.copyOf(ChaosStack.JOBS);
-        return all.subList(Math.min(from, all.size()), all.size());
     }
 }

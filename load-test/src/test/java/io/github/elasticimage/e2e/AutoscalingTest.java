@@ -14,10 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,17 +24,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -55,7 +48,6 @@ class AutoscalingTest {
             "imagenet-sample");
     private static final int REQUESTS = 48;
     private static final int MAX_WORKERS = 3;
-    private static final Pattern JOB_LINE = Pattern.compile("\\[(worker-\\d+)] .* job id=([0-9a-f-]+) ");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -64,27 +56,19 @@ class AutoscalingTest {
     private static LocalAutoscaler autoscaler;
     private static TimelineServer timelineServer;
     /** Every "job id=..." line the workers printed: which worker processed which request. */
-    private static final List<String[]> JOBS = new CopyOnWriteArrayList<>();
+    private static final WorkerJobLog JOBS = new WorkerJobLog(System.out);
 
     @BeforeAll
     static void startStackWithAutoscaler() throws IOException {
-        Path root = Path.of(System.getProperty("project.root", ".."));
-        String version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
-        Path webJar = root.resolve("web-service/target/web-service-" + version + ".jar");
-        Path classifierJar = root.resolve("classifier-service/target/classifier-service-" + version + ".jar");
-        for (Path jar : List.of(webJar, classifierJar)) {
-            if (!Files.isRegularFile(jar)) {
-                throw new IllegalStateException("missing " + jar.toAbsolutePath() + ": build the services first");
-            }
-        }
+        Path webJar = ServiceJars.web();
+        Path classifierJar = ServiceJars.classifier();
         cloud = LocalCloud.start("127.0.0.1", 0, 0, Files.createTempDirectory("autoscaling-s3"),
                 LocalResources.defaults());
         LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"), webJar,
                 classifierJar, List.of("-Xmx512m"), List.of("-Xmx256m", "-Dai.djl.offline=true"), Map.of(),
                 // Workers boot from zero on a shared 2-core machine: give callers time for that.
                 Map.of("RESULT_TIMEOUT", "150s"));
-        stack = LocalStack.start(cloud, settings, 0, new PrintStream(new JobLineTap(System.out), true,
-                StandardCharsets.UTF_8));
+        stack = LocalStack.start(cloud, settings, 0, JOBS.printStream());
         ScalingPolicy policy = ScalingPolicy.packaged();
         autoscaler = new LocalAutoscaler(cloud.sqs(), cloud.queueUrl(cloud.resources().requestQueue()),
                 new ScalingEngine(policy, policy.minCapacity(), MAX_WORKERS),
@@ -142,7 +126,7 @@ class AutoscalingTest {
         List<LocalAutoscaler.Point> timeline = fetchTimeline();
         int peakRunning = timeline.stream().mapToInt(LocalAutoscaler.Point::running).max().orElse(0);
         int peakDesired = timeline.stream().mapToInt(LocalAutoscaler.Point::desired).max().orElse(0);
-        Set<String> workersUsed = JOBS.stream().map(job -> job[0]).collect(Collectors.toSet());
+        Set<String> workersUsed = JOBS.all().stream().map(WorkerJobLog.Job::worker).collect(Collectors.toSet());
         System.out.printf("autoscaling: requests=%d done_ms=%d scaled_in_ms=%d peak_desired=%d peak_running=%d "
                 + "workers_with_jobs=%d samples=%d%n", REQUESTS, doneMs, scaledInMs, peakDesired, peakRunning,
                 workersUsed.size(), timeline.size());
@@ -162,7 +146,8 @@ class AutoscalingTest {
         }
 
         // Each request was processed (and so answered) by exactly one worker, once: no loss, no duplicate.
-        Map<String, Long> perId = JOBS.stream().collect(Collectors.groupingBy(job -> job[1], Collectors.counting()));
+        Map<String, Long> perId = JOBS.all().stream().collect(Collectors.groupingBy(WorkerJobLog.Job::id,
+                Collectors.counting()));
         assertEquals(answeredIds, perId.keySet(), "requests processed differ from requests answered");
         assertTrue(perId.values().stream().allMatch(n -> n == 1), "a request was processed twice: " + perId);
         Map<QueueAttributeName, String> request = queueAttributes(cloud.resources().requestQueue());
@@ -215,30 +200,6 @@ class AutoscalingTest {
                         + autoscaler.timeline());
             }
             Thread.sleep(250);
-        }
-    }
-
-    /** Copies the services' output to the console and records the workers' "job id=" lines. */
-    private static final class JobLineTap extends OutputStream {
-        private final PrintStream console;
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-
-        JobLineTap(PrintStream console) {
-            this.console = console;
-        }
-
-        @Override
-        public synchronized void write(int b) {
-            console.write(b);
-            if (b == '\n') {
-                Matcher m = JOB_LINE.matcher(line.toString(StandardCharsets.UTF_8));
-                if (m.find()) {
-                    JOBS.add(new String[] {m.group(1), m.group(2)});
-                }
-                line.reset();
-            } else {
-                line.write(b);
-            }
         }
     }
 }

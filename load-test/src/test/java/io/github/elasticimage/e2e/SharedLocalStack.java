@@ -3,7 +3,6 @@ package io.github.elasticimage.e2e;
 import io.github.elasticimage.local.LocalStack;
 import io.github.elasticimage.local.SharedLocalCloud;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -22,16 +21,8 @@ public final class SharedLocalStack {
 
     public static synchronized LocalStack get() {
         if (instance == null) {
-            Path root = Path.of(System.getProperty("project.root", ".."));
-            String version = System.getProperty("project.version", "0.1.0-SNAPSHOT");
-            Path webJar = root.resolve("web-service/target/web-service-" + version + ".jar");
-            Path classifierJar = root.resolve("classifier-service/target/classifier-service-" + version + ".jar");
-            for (Path jar : List.of(webJar, classifierJar)) {
-                if (!Files.isRegularFile(jar)) {
-                    throw new IllegalStateException("missing " + jar.toAbsolutePath()
-                            + ": run the whole build (make test) so the service jars exist before this module's tests");
-                }
-            }
+            Path webJar = ServiceJars.web();
+            Path classifierJar = ServiceJars.classifier();
             LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1",
                     io.github.elasticimage.local.LocalCloud.freePort("127.0.0.1"), webJar, classifierJar,
                     List.of("-Xmx512m"), List.of("-Xmx256m", "-Dai.djl.offline=true"), Map.of());
