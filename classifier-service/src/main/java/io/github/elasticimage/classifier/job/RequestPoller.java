@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The worker loop: long-polls the request queue (up to 10 messages, never more than it has free job slots,
  * {@code MAX_IN_FLIGHT}, so a busy worker leaves work to others), and runs each job on its own job thread; the CPU part
- * of each job runs on the {@code WORKER_THREADS} inference threads ({@link io.github.elasticimage.classifier.model.InferencePool}). On shutdown it stops
+ * of each job runs on the {@code WORKER_THREADS} inference threads
+ * ({@link io.github.elasticimage.classifier.model.InferencePool}). On shutdown it stops
  * receiving and lets the jobs in flight finish (graceful drain).
  */
 @Context
@@ -39,6 +40,8 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     private final JobProcessor processor;
     private final WorkerProperties properties;
     private final VisibilityExtender visibility;
+    /** Requests held at once: at least one per inference thread, {@code MAX_IN_FLIGHT} in all. */
+    private final int slots;
     private final Semaphore freeThreads;
     private final ExecutorService workers;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -53,7 +56,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
         this.names = names;
         this.processor = processor;
         this.properties = properties;
-        int slots = Math.max(properties.threads(), properties.maxInFlight());
+        this.slots = Math.max(properties.threads(), properties.maxInFlight());
         this.freeThreads = new Semaphore(slots);
         AtomicInteger n = new AtomicInteger();
         this.workers = Executors.newFixedThreadPool(slots, r -> {
@@ -72,7 +75,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
         receiver = new Thread(this::run, "request-poller");
         receiver.start();
         LOG.info("worker {} polling {}: {} inference thread(s), up to {} request(s) in flight", processor.worker(),
-                names.requestQueue(), properties.threads(), Math.max(properties.threads(), properties.maxInFlight()));
+                names.requestQueue(), properties.threads(), slots);
     }
 
     private void run() {

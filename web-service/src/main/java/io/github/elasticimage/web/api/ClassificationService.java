@@ -124,7 +124,7 @@ public class ClassificationService {
         }
     }
 
-    static WebException failure(ClassificationResult result) {
+    private static WebException failure(ClassificationResult result) {
         HttpStatus status = switch (result.errorCode() == null ? ClassificationResult.ErrorCode.INTERNAL
                 : result.errorCode()) {
             case UNDECODABLE_IMAGE, IMAGE_TOO_LARGE -> HttpStatus.UNPROCESSABLE_ENTITY;
