@@ -39,7 +39,8 @@ public class VisibilityExtender {
 
     public VisibilityExtender(SqsClient sqs) {
         this.sqs = sqs;
-        timer.scheduleWithFixedDelay(this::extendDue, 1, 1, TimeUnit.SECONDS);
+        // Checked often, so an extension is never late even for short timeouts (it is due after half of one).
+        timer.scheduleWithFixedDelay(this::extendDue, 250, 250, TimeUnit.MILLISECONDS);
     }
 
     /** The queue's visibility timeout in seconds, read once. */

@@ -21,15 +21,15 @@ class VisibilityExtenderTest {
     @Test
     void aLongJobIsNotDeliveredToASecondWorker() {
         String url = CLOUD.sqs().createQueue(b -> b.queueName("visibility-extender-test")
-                .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "2"))).queueUrl();
+                .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "3"))).queueUrl();
         CLOUD.sqs().sendMessage(b -> b.queueUrl(url).messageBody("slow job"));
         Message message = receive(url).get(0);
         VisibilityExtender extender = new VisibilityExtender(CLOUD.sqs());
         try {
             extender.track(url, message);
-            assertEquals(2, extender.timeoutOf(url));
-            // 5 s, more than twice the timeout: without extension it would have been redelivered
-            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(7)).until(() -> receive(url).isEmpty());
+            assertEquals(3, extender.timeoutOf(url));
+            // 7 s, more than twice the timeout: without extension it would have been redelivered
+            await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(9)).until(() -> receive(url).isEmpty());
             extender.untrack(message);
             assertEquals(0, extender.tracked());
             await().atMost(Duration.ofSeconds(8)).until(() -> !receive(url).isEmpty());
