@@ -154,7 +154,7 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
     }
 
     /** A file path, or a {@code classpath:} resource copied to a temporary file (DJL loads from files). */
-    private static Path resolve(String location, String what) {
+    public static Path resolve(String location, String what) {
         if (!location.startsWith(CLASSPATH)) {
             Path path = Path.of(location);
             if (!Files.isRegularFile(path)) {
