@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Checks the config and the layers of an image tar written by `jib:buildTar` (make image-check).
 #
-# usage: check-image-tar.sh IMAGE.tar --main CLASS --port PORT [--env NAME=VALUE]... [--file REGEX]...
+# usage: check-image-tar.sh IMAGE.tar --main CLASS --port PORT [--env NAME=VALUE]... [--jvm-flag FLAG]... [--file REGEX]...
 #   --main  the entrypoint must run java with this main class
 #   --port  the image must expose PORT/tcp
 #   --env   the image environment must hold NAME=VALUE
+#   --jvm-flag  the entrypoint must pass this option to java (e.g. -XX:+UseParallelGC)
 #   --file  some layer must hold a path matching the extended regex (anchored at the start, e.g. app/libs/x-.*\.jar)
 # The user must be set and not root. Prints one line per check; exits 1 on the first failure.
 set -euo pipefail
 
 tar_file=$1; shift
-main='' port=''; envs=() files=()
+main='' port=''; envs=() files=() flags=()
 while [ $# -gt 0 ]; do
   case $1 in
     --main) main=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --env) envs+=("$2"); shift 2 ;;
+    --jvm-flag) flags+=("$2"); shift 2 ;;
     --file) files+=("$2"); shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
@@ -34,6 +36,10 @@ entrypoint=$(grep -o '"Entrypoint":\[[^]]*\]' <<<"$config" || true)
 [[ $entrypoint == '"Entrypoint":["java",'* ]] || fail "entrypoint does not start with java: $entrypoint"
 [[ $entrypoint == *"\"$main\"]" ]] || fail "entrypoint does not end with the main class $main: $entrypoint"
 ok "entrypoint $entrypoint"
+for f in ${flags[@]+"${flags[@]}"}; do
+  [[ $entrypoint == *"\"$f\""* ]] || fail "entrypoint does not pass $f to java: $entrypoint"
+  ok "java runs with $f"
+done
 
 grep -q "\"ExposedPorts\":{[^}]*\"$port/tcp\"" <<<"$config" || fail "port $port/tcp not exposed"
 ok "exposes $port/tcp"

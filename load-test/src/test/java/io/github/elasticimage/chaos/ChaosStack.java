@@ -72,7 +72,8 @@ final class ChaosStack {
             LocalStack stack;
             try {
                 LocalStack.Settings settings = new LocalStack.Settings(HOST, LocalCloud.freePort(HOST), webJar,
-                        classifierJar, List.of("-Xmx512m"), List.of("-Xmx256m", "-Dai.djl.offline=true"), Map.of(),
+                        classifierJar, LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS),
+                    LocalStack.jvmOptions(LocalStack.WORKER_JVM_OPTIONS + " -Dai.djl.offline=true"), Map.of(),
                         Map.of("RESULT_TIMEOUT", RESULT_TIMEOUT, "INSTANCE_ID", WEB_INSTANCE));
                 stack = LocalStack.start(cloud, settings, 2, JOBS.printStream());
             } catch (RuntimeException e) {
@@ -148,7 +149,7 @@ final class ChaosStack {
     ServiceProcess startWeb(String name, Map<String, String> extraEnv) {
         Map<String, String> env = new LinkedHashMap<>(cloud.serviceEnvironment());
         env.putAll(extraEnv);
-        ServiceProcess web = ServiceProcess.start(name, webJar, List.of("-Xmx512m"), env, HOST,
+        ServiceProcess web = ServiceProcess.start(name, webJar, LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS), env, HOST,
                 LocalCloud.freePort(HOST), System.out);
         try {
             web.awaitHealthy(Duration.ofSeconds(120));

@@ -25,7 +25,8 @@ public final class SharedLocalStack {
             Path classifierJar = ServiceJars.classifier();
             LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1",
                     io.github.elasticimage.local.LocalCloud.freePort("127.0.0.1"), webJar, classifierJar,
-                    List.of("-Xmx512m"), List.of("-Xmx256m", "-Dai.djl.offline=true"), Map.of());
+                    LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS),
+                    LocalStack.jvmOptions(LocalStack.WORKER_JVM_OPTIONS + " -Dai.djl.offline=true"), Map.of());
             LocalStack stack = LocalStack.start(SharedLocalCloud.get(), settings, 1, System.out);
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "shared-local-stack-stop"));
             instance = stack;

@@ -74,11 +74,11 @@ public final class LocalCloudCommand implements Callable<Integer> {
             description = "Runnable classifier-service jar (default: ${DEFAULT-VALUE}).")
     Path classifierJar;
 
-    @Option(names = "--web-jvm-opts", defaultValue = "-Xmx512m", split = " ",
+    @Option(names = "--web-jvm-opts", defaultValue = LocalStack.WEB_JVM_OPTIONS, split = " ",
             description = "JVM options of the web process (default: ${DEFAULT-VALUE}).")
     List<String> webJvmOpts = new ArrayList<>();
 
-    @Option(names = "--worker-jvm-opts", defaultValue = "-Xmx256m", split = " ",
+    @Option(names = "--worker-jvm-opts", defaultValue = LocalStack.WORKER_JVM_OPTIONS, split = " ",
             description = "JVM options of each worker process (default: ${DEFAULT-VALUE}).")
     List<String> workerJvmOpts = new ArrayList<>();
 

@@ -36,6 +36,21 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
      * @param workerEnv      extra environment of each worker (e.g. WORKER_THREADS)
      * @param webEnv         extra environment of the web process (e.g. RESULT_TIMEOUT, SCALING_TIMELINE_URL)
      */
+    /** JVM options of the web process in local runs and tests (the container image sets its own, in its pom). */
+    public static final String WEB_JVM_OPTIONS = "-Xmx512m";
+    /**
+     * JVM options of each worker in local runs and tests, as in the container image (classifier-service/pom.xml): a
+     * bounded heap and the parallel collector. G1 spent about 1 ms of CPU per image on a worker here (its concurrent
+     * cycles, triggered by the decoded images and tensors, which are humongous objects in a 256 MB heap); the parallel
+     * collector under 0.1 ms (README "Choosing the defaults").
+     */
+    public static final String WORKER_JVM_OPTIONS = "-Xmx256m -XX:+UseParallelGC";
+
+    /** {@code options} split on spaces, for {@link Settings}. */
+    public static List<String> jvmOptions(String options) {
+        return List.of(options.trim().split("\\s+"));
+    }
+
     public record Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
                            List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv) {
 
