@@ -25,7 +25,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -63,7 +65,8 @@ class EndToEndBench {
         LocalCloud cloud = SharedLocalCloud.get();
         LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"),
                 ServiceJars.web(), ServiceJars.classifier(),
-                List.of("-Xmx512m"), List.of("-Xmx256m"),
+                LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS),
+                LocalStack.jvmOptions(LocalStack.WORKER_JVM_OPTIONS),
                 Map.of("WORKER_THREADS", threads, "INTRA_OP_THREADS", intraOp));
         try (LocalStack stack = LocalStack.start(cloud, settings, workers, System.out)) {
             URI url = URI.create(stack.webUrl() + "/classify");
@@ -71,45 +74,49 @@ class EndToEndBench {
                 send(url, photo).join();
             }
 
-            // (1) 200 requests at concurrency 100
+            // (1) 200 requests at concurrency 100, once the JIT compilers of the web tier, the worker and the servers
+            // are done: on 2 cores they keep compiling for thousands of requests, and throughput climbs until then.
             int requests = photos.size() * 5;
             int concurrency = 100;
-            ExecutorService callers = Executors.newFixedThreadPool(concurrency);
-            CountDownLatch go = new CountDownLatch(1);
-            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
-            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
-            for (int c = 0; c < concurrency; c++) {
-                done.add(callers.submit(() -> {
-                    go.await();
-                    for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
-                        try {
-                            send(url, photos.get(i % photos.size())).join();
-                        } catch (RuntimeException e) {
-                            failed.incrementAndGet();
-                        }
-                    }
-                    return null;
-                }));
+            long warmDeadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("bench.warmupMaxSeconds", 600))
+                    .toNanos();
+            int minRounds = Integer.getInteger("bench.warmupMinRounds", 20);
+            List<Double> warm = new ArrayList<>();
+            double best = 0;
+            int roundsWithoutGain = 0;
+            while (warm.size() < minRounds || roundsWithoutGain < 4) {
+                double rate = requests / burst(url, photos, requests, concurrency);
+                warm.add(rate);
+                System.out.printf("warm-up round %d: %.1f img/s%n", warm.size(), rate);
+                roundsWithoutGain = rate > best * 1.03 ? 0 : roundsWithoutGain + 1;
+                best = Math.max(best, rate);
+                if (System.nanoTime() > warmDeadline) {
+                    System.out.printf("warm-up stopped after %d rounds (bench.warmupMaxSeconds) before throughput settled%n",
+                            warm.size());
+                    break;
+                }
             }
+            // Measured: three bursts of 200; the median one is the e2e figure (a 4 s burst on a shared 2-core box
+            // varies by about 10% from one to the next). CPU is taken over all three.
             Map<String, Long> cpuBefore = cpuByRole();
-            long start = System.nanoTime();
-            go.countDown();
-            for (var f : done) {
-                f.get(10, TimeUnit.MINUTES);
+            List<Double> bursts = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                bursts.add(burst(url, photos, requests, concurrency));
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
             Map<String, Long> cpuAfter = cpuByRole();
-            callers.shutdown();
-            StringBuilder cpu = new StringBuilder("cpu_s");
+            List<Double> sortedBursts = bursts.stream().sorted().toList();
+            double seconds = sortedBursts.get(1);
+            int measured = requests * bursts.size();
+            StringBuilder cpu = new StringBuilder("cpu_ms_per_request");
             for (String role : cpuAfter.keySet()) {
                 cpu.append(String.format(" %s=%.1f", role,
-                        (cpuAfter.get(role) - cpuBefore.getOrDefault(role, 0L)) / 1e9));
+                        (cpuAfter.get(role) - cpuBefore.getOrDefault(role, 0L)) / 1e6 / measured));
             }
-            assertEquals(0, failed.get(), "failed requests during the throughput run");
-            // (2) low load, on warm servers: one request at a time
+            // (2) low load, on warm servers: one request at a time, three passes over the photos; the first pass
+            // (the switch from full load to single requests) is not counted
             List<Double> overhead = new ArrayList<>();
-            for (byte[] photo : photos) {
+            for (int i = 0; i < photos.size() * 3; i++) {
+                byte[] photo = photos.get(i % photos.size());
                 long t0 = System.nanoTime();
                 String body = send(url, photo).join();
                 double latencyMs = (System.nanoTime() - t0) / 1e6;
@@ -120,7 +127,9 @@ class EndToEndBench {
                 String json = cloud.s3().getObjectAsBytes(b -> b.bucket(cloud.resources().outputBucket())
                         .key(Messages.resultKey(m.group(1)))).asString(StandardCharsets.UTF_8);
                 var timings = Messages.parseResult(json).timings();
-                overhead.add(latencyMs - (timings.downloadMs() + timings.decodeMs() + timings.inferenceMs()));
+                if (i >= photos.size()) {
+                    overhead.add(latencyMs - (timings.downloadMs() + timings.decodeMs() + timings.inferenceMs()));
+                }
             }
             Collections.sort(overhead);
             double p50Overhead = overhead.get(overhead.size() / 2);
@@ -133,8 +142,9 @@ class EndToEndBench {
             long get = 0;
             long sendNs = 0;
             long receive = 0;
-            int probes = 30;
-            for (int i = 0; i < probes; i++) {
+            int probes = 100;
+            int probeWarmup = 300;                              // this JVM's own SDK clients are cold until here
+            for (int i = -probeWarmup; i < probes; i++) {
                 String key = "bench-probe-" + i;
                 long t0 = System.nanoTime();
                 cloud.s3().putObject(b -> b.bucket(cloud.resources().inputBucket()).key(key),
@@ -148,6 +158,9 @@ class EndToEndBench {
                 long t4 = System.nanoTime();
                 received.forEach(m -> cloud.sqs().deleteMessage(b -> b.queueUrl(probeQueue)
                         .receiptHandle(m.receiptHandle())));
+                if (i < 0) {
+                    continue;
+                }
                 put += t1 - t0;
                 get += t2 - t1;
                 sendNs += t3 - t2;
@@ -162,15 +175,61 @@ class EndToEndBench {
             String line = String.format("bench: raw=%.1f e2e=%.1f ratio=%.2f p50_overhead_ms=%.1f", raw, e2e,
                     raw > 0 ? e2e / raw : 0, p50Overhead);
             String detail = String.format("e2e: requests=%d concurrency=%d workers=%d worker_threads=%s intra_op=%s"
-                            + " seconds=%.2f overhead_ms p10=%.1f p50=%.1f p90=%.1f", requests, concurrency, workers,
-                    threads, intraOp, seconds, overhead.get(overhead.size() / 10), p50Overhead,
+                            + " seconds=%.2f (median of %s) overhead_ms p10=%.1f p50=%.1f p90=%.1f", requests,
+                    concurrency, workers, threads, intraOp, seconds,
+                    bursts.stream().map(b -> String.format("%.2f", b)).toList(), overhead.get(overhead.size() / 10), p50Overhead,
                     overhead.get(overhead.size() * 9 / 10));
-            detail = detail + "\n" + callLine + "\n" + cpu + " (CPU time spent during the throughput run, of "
-                    + String.format("%.1f", seconds * Runtime.getRuntime().availableProcessors()) + " available)";
+            int cores = Runtime.getRuntime().availableProcessors();
+            double workerMs = (cpuAfter.get("workers") - cpuBefore.get("workers")) / 1e6 / measured;
+            double usedMs = 0;
+            for (String role : cpuAfter.keySet()) {
+                usedMs += (cpuAfter.get(role) - cpuBefore.getOrDefault(role, 0L)) / 1e6 / measured;
+            }
+            // Derived, not measured end to end: on a host that runs only the worker (AWS), throughput is bounded by
+            // the worker's own CPU per image; raw's CPU per image is cores / raw.
+            double rawMs = raw > 0 ? cores * 1000.0 / raw : 0;
+            String projection = String.format("cpu per image: raw=%.1f worker=%.1f everything=%.1f core-ms;"
+                            + " this box used %.0f%% of its %d cores; a host running only the worker would reach about"
+                            + " %.2f of raw (raw/worker CPU per image, derived)", rawMs, workerMs, usedMs,
+                    100 * usedMs * measured / 1000 / (bursts.stream().mapToDouble(Double::doubleValue).sum() * cores), cores, workerMs > 0 ? rawMs / workerMs : 0);
+            String warmLine = String.format("warm-up: %d rounds of %d requests, img/s %s", warm.size(), requests,
+                    warm.stream().map(r -> String.format("%.1f", r)).toList());
+            detail = warmLine + "\n" + detail + "\n" + callLine + "\n" + cpu + "\n" + projection;
             System.out.println(detail);
             System.out.println(line);
             Files.writeString(Path.of("target", "bench-e2e.txt"), detail + "\n" + line + "\n");
         }
+    }
+
+    /** Sends {@code requests} requests, {@code concurrency} at a time, released at one moment; returns seconds. */
+    private double burst(URI url, List<byte[]> photos, int requests, int concurrency) throws Exception {
+        ExecutorService callers = Executors.newFixedThreadPool(concurrency);
+        CountDownLatch go = new CountDownLatch(1);
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < concurrency; c++) {
+            done.add(callers.submit(() -> {
+                go.await();
+                for (int i = next.getAndIncrement(); i < requests; i = next.getAndIncrement()) {
+                    try {
+                        send(url, photos.get(i % photos.size())).join();
+                    } catch (RuntimeException e) {
+                        failed.incrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        long start = System.nanoTime();
+        go.countDown();
+        for (Future<?> f : done) {
+            f.get(10, TimeUnit.MINUTES);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        callers.shutdown();
+        assertEquals(0, failed.get(), "failed requests in a burst of " + requests);
+        return seconds;
     }
 
     /**
