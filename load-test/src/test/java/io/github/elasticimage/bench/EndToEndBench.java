@@ -171,6 +171,12 @@ class EndToEndBench {
                     put / 1e6 / probes, get / 1e6 / probes, sendNs / 1e6 / probes, receive / 1e6 / probes);
 
 
+            // (4) the AWS layout on this box: the worker alone on one core (cpu 0), the web tier, the servers and the
+            // load client on the other (cpu 1). Compared with raw on one core (1 thread x 1 intra-op, measured by
+            // the raw half), this measures what the derived projection above estimates.
+            double rawOneCore = Double.parseDouble(System.getProperty("bench.rawOneCore", "0"));
+            String dedicated = dedicatedCore(stack, url, photos, requests, concurrency, rawOneCore);
+
             double e2e = requests / seconds;
             String line = String.format("bench: raw=%.1f e2e=%.1f ratio=%.2f p50_overhead_ms=%.1f", raw, e2e,
                     raw > 0 ? e2e / raw : 0, p50Overhead);
@@ -194,10 +200,59 @@ class EndToEndBench {
                     100 * usedMs * measured / 1000 / (bursts.stream().mapToDouble(Double::doubleValue).sum() * cores), cores, workerMs > 0 ? rawMs / workerMs : 0);
             String warmLine = String.format("warm-up: %d rounds of %d requests, img/s %s", warm.size(), requests,
                     warm.stream().map(r -> String.format("%.1f", r)).toList());
-            detail = warmLine + "\n" + detail + "\n" + callLine + "\n" + cpu + "\n" + projection;
+            detail = warmLine + "\n" + detail + "\n" + callLine + "\n" + cpu + "\n" + projection + "\n" + dedicated;
             System.out.println(detail);
             System.out.println(line);
             Files.writeString(Path.of("target", "bench-e2e.txt"), detail + "\n" + line + "\n");
+        }
+    }
+
+    /**
+     * Pins the worker to cpu 0 and everything else (web tier, this JVM with the servers and the client) to cpu 1 with
+     * {@code taskset}, runs two warm-up and three measured bursts, and unpins. Returns the {@code dedicated core:} line.
+     */
+    private String dedicatedCore(LocalStack stack, URI url, List<byte[]> photos, int requests, int concurrency,
+                                 double rawOneCore) throws Exception {
+        if (Runtime.getRuntime().availableProcessors() != 2 || !Files.isExecutable(Path.of("/usr/bin/taskset"))) {
+            return "dedicated core: not measured (needs exactly 2 cores and /usr/bin/taskset)";
+        }
+        List<Long> others = new ArrayList<>(List.of(ProcessHandle.current().pid()));
+        ProcessHandle.current().descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("web-service"))
+                .forEach(p -> others.add(p.pid()));
+        long workerPid = stack.workers().get(0).pid();
+        try {
+            pin(workerPid, "0");
+            for (long pid : others) {
+                pin(pid, "1");
+            }
+            for (int i = 0; i < 2; i++) {
+                burst(url, photos, requests, concurrency);
+            }
+            List<Double> seconds = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                seconds.add(burst(url, photos, requests, concurrency));
+            }
+            double median = seconds.stream().sorted().toList().get(1);
+            double e2e = requests / median;
+            return String.format("dedicated core: worker alone on cpu 0, web + servers + client on cpu 1: e2e=%.1f"
+                            + " img/s (median of %s s); raw on one core (1x1)=%.1f; ratio=%.2f", e2e,
+                    seconds.stream().map(b -> String.format("%.2f", b)).toList(), rawOneCore,
+                    rawOneCore > 0 ? e2e / rawOneCore : 0);
+        } finally {
+            pin(workerPid, "0,1");
+            for (long pid : others) {
+                pin(pid, "0,1");
+            }
+        }
+    }
+
+    /** Sets the CPU affinity of every thread of process {@code pid}. */
+    private static void pin(long pid, String cpus) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " failed");
         }
     }
 
