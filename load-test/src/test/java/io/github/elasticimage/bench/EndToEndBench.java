@@ -36,10 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * {@code make bench}, end-to-end half: the full local stack (HTTP -> S3 -> SQS -> worker -> SQS -> HTTP) with one
- * worker process configured as the raw benchmark's best configuration. Measures (1) throughput of 200 requests (the 40
- * fixture photos x 5) at concurrency 100 and (2) at low load, each request's latency minus the worker's own processing
- * time (download + decode + inference, from the stored result). Writes the {@code bench:} line to
- * {@code target/bench-e2e.txt}; the raw figure comes in as {@code -Dbench.raw}. Not part of {@code make test}.
+ * worker process configured as the raw benchmark's best configuration. After a warm-up that lasts until throughput
+ * stops rising (the JIT compilers of every process), it measures (1) throughput of 200 requests (the 40 fixture photos
+ * x 5) at concurrency 100, median of three bursts, with the CPU each process spent per request; (2) at low load, each
+ * request's latency minus the worker's own processing time (download + decode + inference, from the stored result);
+ * (3) what single loopback S3/SQS calls cost; (4) throughput with the worker alone on one core and everything else on
+ * the other, against raw on one core. Writes the lines, the {@code bench:} line last, to
+ * {@code target/bench-e2e.txt}; the raw figures come in as {@code -Dbench.raw} and {@code -Dbench.rawOneCore}. Not part
+ * of {@code make test}.
  */
 @Tag("bench")
 class EndToEndBench {
