@@ -8,19 +8,16 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
+import io.github.elasticimage.classifier.config.ModelProperties;
 import io.github.elasticimage.classifier.model.DjlImageClassifier;
 import io.github.elasticimage.classifier.model.ImageDecoder;
 import io.github.elasticimage.classifier.model.Preprocessor;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * Does micro-batching raise throughput on this machine? The worker's model, decoder and preprocessing, but inference
@@ -32,9 +29,9 @@ import java.util.stream.Stream;
  */
 public final class BatchingBench {
 
-    private static final int SIZE = 224;
+    private static final int SIZE = BenchSupport.MODEL.inputSize();
     /** The model to batch: the worker's by default, or another TorchScript file ({@code -Dbench.model=PATH}). */
-    private static final String MODEL = System.getProperty("bench.model", "classpath:model/mobilenet_v2_int8.pt");
+    private static final String MODEL = System.getProperty("bench.model", BenchSupport.MODEL.path());
 
     private BatchingBench() {
     }
@@ -48,19 +45,13 @@ public final class BatchingBench {
         for (int i = 4; i < args.length; i++) {
             batchSizes.add(Integer.parseInt(args[i]));
         }
-        System.setProperty("java.awt.headless", "true");
-        System.setProperty("ai.djl.offline", "true");
+        BenchSupport.configureProcess();
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        List<byte[]> images = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.sorted().toList()) {
-                images.add(Files.readAllBytes(file));
-            }
-        }
-        ImageDecoder decoder = new ImageDecoder(50_000_000L, 256);
-        Preprocessor preprocessor = new Preprocessor(256, SIZE, new float[] {0.485f, 0.456f, 0.406f},
-                new float[] {0.229f, 0.224f, 0.225f});
+        List<byte[]> images = BenchSupport.images(dir);
+        ModelProperties settings = BenchSupport.MODEL;
+        ImageDecoder decoder = new ImageDecoder(BenchSupport.MAX_PIXELS, settings.resize());
+        Preprocessor preprocessor = Preprocessor.of(settings);
         Criteria<List<float[]>, List<float[]>> criteria = Criteria.builder()
                 .setTypes(listOf(float[].class), listOf(float[].class))
                 .optEngine("PyTorch")
@@ -84,7 +75,7 @@ public final class BatchingBench {
                     return p;
                 });
                 int[] top1 = new int[images.size()];
-                Work work = (from, to) -> {
+                BenchSupport.Work work = (from, to) -> {
                     List<float[]> inputs = new ArrayList<>();
                     for (int i = from; i < to; i++) {
                         inputs.add(preprocessor.toTensor(decoder.decode(images.get(i % images.size()))));
@@ -95,7 +86,7 @@ public final class BatchingBench {
                     }
                 };
                 try {
-                    run(pool, work, images.size() * 3, batch, threads);   // warm-up: predictors, JIT, this shape
+                    BenchSupport.run(pool, work, images.size() * 3, batch, threads);   // warm-up: predictors, JIT, this shape
                 } catch (java.util.concurrent.ExecutionException e) {
                     String why = String.valueOf(e.getCause().getMessage()).lines()
                             .filter(l -> l.contains("reshape") || l.contains("Error") || l.contains("error"))
@@ -107,7 +98,7 @@ public final class BatchingBench {
                 }
                 int total = images.size() * rounds;
                 long start = System.nanoTime();
-                run(pool, work, total, batch, threads);
+                BenchSupport.run(pool, work, total, batch, threads);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 pool.shutdown();
                 predictors.forEach(Predictor::close);
@@ -122,28 +113,6 @@ public final class BatchingBench {
                                 + " top1_same_as_first=%d/%d%n", Path.of(MODEL).getFileName(), batch, threads, intraOp,
                         total, total / seconds, same, top1.length);
             }
-        }
-    }
-
-    @FunctionalInterface
-    private interface Work {
-        void run(int from, int to) throws Exception;
-    }
-
-    /** {@code threads} callers take the next {@code batch} images each until {@code total} are done. */
-    private static void run(ExecutorService pool, Work work, int total, int batch, int threads) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            futures.add(pool.submit(() -> {
-                for (int from = next.getAndAdd(batch); from < total; from = next.getAndAdd(batch)) {
-                    work.run(from, Math.min(total, from + batch));
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get();
         }
     }
 

@@ -1,19 +1,14 @@
 package io.github.elasticimage.classifier.bench;
 
-import io.github.elasticimage.classifier.config.ModelProperties;
 import io.github.elasticimage.classifier.config.WorkerProperties;
 import io.github.elasticimage.classifier.model.DjlImageClassifier;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * Raw classifier throughput on this machine, with the production code path (decode, preprocess, inference on the
@@ -31,25 +26,23 @@ public final class RawThroughputBench {
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         int intraOp = args.length > 2 ? Integer.parseInt(args[2]) : 2;
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
-        System.setProperty("java.awt.headless", "true");
-        System.setProperty("ai.djl.offline", "true");
-        List<byte[]> images = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.sorted().toList()) {
-                images.add(Files.readAllBytes(file));
-            }
-        }
-        ModelProperties model = new ModelProperties("classpath:model/mobilenet_v2_int8.pt", "classpath:model/synset.txt",
-                256, 224, List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f), true, 5);
-        WorkerProperties worker = new WorkerProperties(threads, threads, intraOp, 1, 10, 20, 50_000_000L, "bench");
-        try (DjlImageClassifier classifier = new DjlImageClassifier(model, worker)) {
+        BenchSupport.configureProcess();
+        List<byte[]> images = BenchSupport.images(dir);
+        WorkerProperties worker = new WorkerProperties(threads, threads, intraOp, 1, 10, 20, BenchSupport.MAX_PIXELS,
+                "bench");
+        try (DjlImageClassifier classifier = new DjlImageClassifier(BenchSupport.MODEL, worker)) {
+            BenchSupport.Work work = (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    classifier.classify(images.get(i % images.size()), 5);
+                }
+            };
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             // Warm-up: every thread's predictor, and the JIT until this path's throughput stops rising (same rule as
             // the end-to-end half of make bench, so both figures are steady-state ones).
             double best = 0;
             for (int round = 0, flat = 0; round < 20 && flat < 2; round++) {
                 long t0 = System.nanoTime();
-                run(pool, classifier, images, threads, 1);
+                BenchSupport.run(pool, work, images.size(), 1, threads);
                 double rate = images.size() / ((System.nanoTime() - t0) / 1e9);
                 flat = rate > best * 1.03 ? 0 : flat + 1;
                 best = Math.max(best, rate);
@@ -57,30 +50,12 @@ public final class RawThroughputBench {
             long rssWarm = rssMb();
             int total = images.size() * rounds;
             long start = System.nanoTime();
-            run(pool, classifier, images, threads, rounds);
+            BenchSupport.run(pool, work, total, 1, threads);
             double seconds = (System.nanoTime() - start) / 1e9;
             pool.shutdown();
             System.out.printf("raw: threads=%d intra_op=%d images=%d img_per_s=%.1f ms_per_img=%.1f rss_warm_mb=%d"
                             + " rss_after_mb=%d%n", threads, intraOp, total, total / seconds, seconds * 1000 / total,
                     rssWarm, rssMb());
-        }
-    }
-
-    private static void run(ExecutorService pool, DjlImageClassifier classifier, List<byte[]> images, int threads,
-                            int rounds) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        int total = images.size() * rounds;
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            futures.add(pool.submit(() -> {
-                for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
-                    classifier.classify(images.get(i % images.size()), 5);
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get();
         }
     }
 

@@ -51,8 +51,7 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
         Path modelFile = resolve(modelProperties.path(), "model");
         this.labels = readLabels(resolve(modelProperties.labels(), "labels"));
         this.decoder = new ImageDecoder(workerProperties.maxPixels(), modelProperties.resize());
-        this.preprocessor = new Preprocessor(modelProperties.resize(), modelProperties.inputSize(),
-                toArray(modelProperties.mean()), toArray(modelProperties.std()));
+        this.preprocessor = Preprocessor.of(modelProperties);
         Criteria<float[], float[]> criteria = Criteria.builder()
                 .setTypes(float[].class, float[].class)
                 .optEngine("PyTorch")
@@ -130,14 +129,6 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
     /** Number of labels (classes) of the loaded model. */
     public int labelCount() {
         return labels.size();
-    }
-
-    private static float[] toArray(List<Float> values) {
-        float[] out = new float[values.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = values.get(i);
-        }
-        return out;
     }
 
     private static List<String> readLabels(Path file) {

@@ -1,11 +1,14 @@
 package io.github.elasticimage.classifier.model;
 
+import io.github.elasticimage.classifier.config.ModelProperties;
+
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferInt;
+import java.util.List;
 
 /**
  * torchvision's {@code Resize(resize)} + {@code CenterCrop(size)} + {@code ToTensor} + {@code Normalize(mean, std)}, in
@@ -27,6 +30,19 @@ public final class Preprocessor {
         this.size = size;
         this.mean = mean.clone();
         this.std = std.clone();
+    }
+
+    /** The preprocessing a model's settings ask for ({@code MODEL_RESIZE}, {@code MODEL_INPUT_SIZE}, mean, std). */
+    public static Preprocessor of(ModelProperties model) {
+        return new Preprocessor(model.resize(), model.inputSize(), toArray(model.mean()), toArray(model.std()));
+    }
+
+    private static float[] toArray(List<Float> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
     }
 
     public int size() {
