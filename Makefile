@@ -13,6 +13,9 @@ export DJL_CACHE_DIR ?= $(CURDIR)/target/djl-cache
 LOCAL_CLOUD_JAR := local-cloud/target/local-cloud-$(VERSION)-all.jar
 WEB_JAR         := web-service/target/web-service-$(VERSION).jar
 CLASSIFIER_JAR  := classifier-service/target/classifier-service-$(VERSION).jar
+# A worker's JVM options, one source: LocalStack.WORKER_JVM_OPTIONS (local runs); the benches use them, image-check
+# asserts that the image passes the same flags (the heap bound aside: the image sizes its heap by the host).
+WORKER_JVM_OPTS := $(shell sed -n 's/.*WORKER_JVM_OPTIONS = "\(.*\)";/\1/p' local-cloud/src/main/java/io/github/elasticimage/local/LocalStack.java)
 
 .PHONY: help build run test clean
 
@@ -44,14 +47,12 @@ clean: ## Remove build output and local data
 BENCH_CONFIGS ?= 1x2 2x1 1x1
 BENCH_ROUNDS  ?= 15
 FIXTURES      ?= $(SHARED_DIR)/fixtures/imagenet-sample
-# The raw half runs with a worker's own JVM options (one source: LocalStack.WORKER_JVM_OPTIONS).
-BENCH_WORKER_JVM_OPTS := $(shell sed -n 's/.*WORKER_JVM_OPTIONS = "\(.*\)";/\1/p' local-cloud/src/main/java/io/github/elasticimage/local/LocalStack.java)
 
 .PHONY: bench
 bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through the local stack; last line: bench: ...
 	@set -e; $(MVN) -q -DskipTests package; rm -f target/bench-raw.txt; mkdir -p target; \
 	for cfg in $(BENCH_CONFIGS); do t=$${cfg%x*}; i=$${cfg#*x}; \
-	  java $(BENCH_WORKER_JVM_OPTS) -cp $(CLASSIFIER_JAR) io.github.elasticimage.classifier.bench.RawThroughputBench \
+	  java $(WORKER_JVM_OPTS) -cp $(CLASSIFIER_JAR) io.github.elasticimage.classifier.bench.RawThroughputBench \
 	    $(FIXTURES) $$t $$i $(BENCH_ROUNDS) 2>/dev/null | grep '^raw:' | tee -a target/bench-raw.txt; done; \
 	best=$$(sort -k1,1 -g -r <(sed 's/.*img_per_s=\([0-9.]*\).*/\1 &/' target/bench-raw.txt) | head -1); \
 	raw=$$(echo "$$best" | cut -d' ' -f1); t=$$(echo "$$best" | sed 's/.*threads=\([0-9]*\).*/\1/'); \
@@ -70,7 +71,7 @@ BATCH_MODELS ?= classpath:model/mobilenet_v2_int8.pt $(SHARED_DIR)/models/mobile
 bench-batching: ## Does micro-batching help? Raw img/s per batch size ($(BATCH_SIZES)), shipped int8 model and fp32
 	@$(MVN) -q -DskipTests package -pl common,classifier-service
 	@for model in $(BATCH_MODELS); do for cfg in 2x1 1x2; do t=$${cfg%x*}; i=$${cfg#*x}; \
-	  timeout 600 java $(BENCH_WORKER_JVM_OPTS) -Dbench.model=$$model -cp $(CLASSIFIER_JAR) \
+	  timeout 600 java $(WORKER_JVM_OPTS) -Dbench.model=$$model -cp $(CLASSIFIER_JAR) \
 	    io.github.elasticimage.classifier.bench.BatchingBench $(FIXTURES) $$t $$i 5 $(BATCH_SIZES) 2>/dev/null \
 	    | grep '^batch:'; done; done
 
@@ -128,10 +129,12 @@ image-check: ## Build the image tars on a scratch base and check entrypoint, por
 	  --main io.github.elasticimage.web.Application --port 8080 \
 	  --file 'app/classes/io/github/elasticimage/web/Application\.class' \
 	  --file 'app/resources/application\.yml'
+	@test -n "$(filter-out -Xmx%,$(WORKER_JVM_OPTS))" \
+	  || { echo "image-check: no worker JVM flags read from LocalStack.WORKER_JVM_OPTIONS"; exit 1; }
 	image-smoke/check-image-tar.sh classifier-service/target/jib-image.tar \
 	  --main io.github.elasticimage.classifier.Application --port 8081 \
 	  --env DJL_OFFLINE=true --env DJL_CACHE_DIR=/tmp/djl-cache \
-	  --jvm-flag "$$(sed -n 's/.*WORKER_JVM_OPTIONS = "-Xmx[^ ]* \(.*\)";/\1/p' local-cloud/src/main/java/io/github/elasticimage/local/LocalStack.java)" \
+	  $(foreach flag,$(filter-out -Xmx%,$(WORKER_JVM_OPTS)),--jvm-flag $(flag)) \
 	  --file 'app/resources/model/mobilenet_v2_int8\.pt' --file 'app/resources/model/synset\.txt' \
 	  --file 'app/libs/pytorch-native-cpu-.*-linux-x86_64\.jar' --file 'app/libs/pytorch-jni-.*\.jar'
 	@echo "image-check: OK"

@@ -69,8 +69,7 @@ class EndToEndBench {
         LocalCloud cloud = SharedLocalCloud.get();
         LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"),
                 ServiceJars.web(), ServiceJars.classifier(),
-                LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS),
-                LocalStack.jvmOptions(LocalStack.WORKER_JVM_OPTIONS),
+                LocalStack.WEB_JVM_ARGS, LocalStack.WORKER_JVM_ARGS,
                 Map.of("WORKER_THREADS", threads, "INTRA_OP_THREADS", intraOp));
         try (LocalStack stack = LocalStack.start(cloud, settings, workers, System.out)) {
             URI url = URI.create(stack.webUrl() + "/classify");

@@ -72,8 +72,7 @@ final class ChaosStack {
             LocalStack stack;
             try {
                 LocalStack.Settings settings = new LocalStack.Settings(HOST, LocalCloud.freePort(HOST), webJar,
-                        classifierJar, LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS),
-                    LocalStack.jvmOptions(LocalStack.WORKER_JVM_OPTIONS + " -Dai.djl.offline=true"), Map.of(),
+                        classifierJar, LocalStack.WEB_JVM_ARGS, LocalStack.WORKER_JVM_ARGS, Map.of(),
                         Map.of("RESULT_TIMEOUT", RESULT_TIMEOUT, "INSTANCE_ID", WEB_INSTANCE));
                 stack = LocalStack.start(cloud, settings, 2, JOBS.printStream());
             } catch (RuntimeException e) {
@@ -149,7 +148,7 @@ final class ChaosStack {
     ServiceProcess startWeb(String name, Map<String, String> extraEnv) {
         Map<String, String> env = new LinkedHashMap<>(cloud.serviceEnvironment());
         env.putAll(extraEnv);
-        ServiceProcess web = ServiceProcess.start(name, webJar, LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS), env, HOST,
+        ServiceProcess web = ServiceProcess.start(name, webJar, LocalStack.WEB_JVM_ARGS, env, HOST,
                 LocalCloud.freePort(HOST), System.out);
         try {
             web.awaitHealthy(Duration.ofSeconds(120));

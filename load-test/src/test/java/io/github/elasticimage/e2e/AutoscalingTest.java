@@ -65,8 +65,7 @@ class AutoscalingTest {
         cloud = LocalCloud.start("127.0.0.1", 0, 0, Files.createTempDirectory("autoscaling-s3"),
                 LocalResources.defaults());
         LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"), webJar,
-                classifierJar, LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS),
-                    LocalStack.jvmOptions(LocalStack.WORKER_JVM_OPTIONS + " -Dai.djl.offline=true"), Map.of(),
+                classifierJar, LocalStack.WEB_JVM_ARGS, LocalStack.WORKER_JVM_ARGS, Map.of(),
                 // Workers boot from zero on a shared 2-core machine: give callers time for that.
                 Map.of("RESULT_TIMEOUT", "150s"));
         stack = LocalStack.start(cloud, settings, 0, JOBS.printStream());

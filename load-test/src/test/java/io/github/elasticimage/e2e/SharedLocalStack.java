@@ -25,8 +25,7 @@ public final class SharedLocalStack {
             Path classifierJar = ServiceJars.classifier();
             LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1",
                     io.github.elasticimage.local.LocalCloud.freePort("127.0.0.1"), webJar, classifierJar,
-                    LocalStack.jvmOptions(LocalStack.WEB_JVM_OPTIONS),
-                    LocalStack.jvmOptions(LocalStack.WORKER_JVM_OPTIONS + " -Dai.djl.offline=true"), Map.of());
+                    LocalStack.WEB_JVM_ARGS, LocalStack.WORKER_JVM_ARGS, Map.of());
             LocalStack stack = LocalStack.start(SharedLocalCloud.get(), settings, 1, System.out);
             Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "shared-local-stack-stop"));
             instance = stack;

@@ -46,10 +46,10 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
      */
     public static final String WORKER_JVM_OPTIONS = "-Xmx256m -XX:+UseParallelGC";
 
-    /** {@code options} split on spaces, for {@link Settings}. */
-    public static List<String> jvmOptions(String options) {
-        return List.of(options.trim().split("\\s+"));
-    }
+    /** {@link #WEB_JVM_OPTIONS} as arguments, for {@link Settings}. */
+    public static final List<String> WEB_JVM_ARGS = List.of(WEB_JVM_OPTIONS.split(" "));
+    /** {@link #WORKER_JVM_OPTIONS} as arguments, for {@link Settings}. */
+    public static final List<String> WORKER_JVM_ARGS = List.of(WORKER_JVM_OPTIONS.split(" "));
 
     public record Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
                            List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv) {
