@@ -102,19 +102,15 @@ class EndToEndBench {
             // Measured: three bursts of 200; the median one is the e2e figure (a 4 s burst on a shared 2-core box
             // varies by about 10% from one to the next). CPU is taken over all three.
             Map<String, Long> cpuBefore = cpuByRole();
-            List<Double> bursts = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                bursts.add(burst(url, photos, requests, concurrency));
-            }
+            List<Double> bursts = bursts(url, photos, requests, concurrency, 3);
             Map<String, Long> cpuAfter = cpuByRole();
-            List<Double> sortedBursts = bursts.stream().sorted().toList();
-            double seconds = sortedBursts.get(1);
+            double seconds = median(bursts);
             int measured = requests * bursts.size();
+            Map<String, Double> cpuMs = new java.util.LinkedHashMap<>();   // per request, by role
+            cpuAfter.forEach((role, nanos) -> cpuMs.put(role,
+                    (nanos - cpuBefore.getOrDefault(role, 0L)) / 1e6 / measured));
             StringBuilder cpu = new StringBuilder("cpu_ms_per_request");
-            for (String role : cpuAfter.keySet()) {
-                cpu.append(String.format(" %s=%.1f", role,
-                        (cpuAfter.get(role) - cpuBefore.getOrDefault(role, 0L)) / 1e6 / measured));
-            }
+            cpuMs.forEach((role, ms) -> cpu.append(String.format(" %s=%.1f", role, ms)));
             // (2) low load, on warm servers: one request at a time, three passes over the photos; the first pass
             // (the switch from full load to single requests) is not counted
             List<Double> overhead = new ArrayList<>();
@@ -186,21 +182,19 @@ class EndToEndBench {
             String detail = String.format("e2e: requests=%d concurrency=%d workers=%d worker_threads=%s intra_op=%s"
                             + " seconds=%.2f (median of %s) overhead_ms p10=%.1f p50=%.1f p90=%.1f", requests,
                     concurrency, workers, threads, intraOp, seconds,
-                    bursts.stream().map(b -> String.format("%.2f", b)).toList(), overhead.get(overhead.size() / 10), p50Overhead,
+                    format(bursts), overhead.get(overhead.size() / 10), p50Overhead,
                     overhead.get(overhead.size() * 9 / 10));
             int cores = Runtime.getRuntime().availableProcessors();
-            double workerMs = (cpuAfter.get("workers") - cpuBefore.get("workers")) / 1e6 / measured;
-            double usedMs = 0;
-            for (String role : cpuAfter.keySet()) {
-                usedMs += (cpuAfter.get(role) - cpuBefore.getOrDefault(role, 0L)) / 1e6 / measured;
-            }
+            double workerMs = cpuMs.get("workers");
+            double usedMs = cpuMs.values().stream().mapToDouble(Double::doubleValue).sum();
             // Derived, not measured end to end: on a host that runs only the worker (AWS), throughput is bounded by
             // the worker's own CPU per image; raw's CPU per image is cores / raw.
             double rawMs = raw > 0 ? cores * 1000.0 / raw : 0;
             String projection = String.format("cpu per image: raw=%.1f worker=%.1f everything=%.1f core-ms;"
                             + " this box used %.0f%% of its %d cores; a host running only the worker would reach about"
                             + " %.2f of raw (raw/worker CPU per image, derived)", rawMs, workerMs, usedMs,
-                    100 * usedMs * measured / 1000 / (bursts.stream().mapToDouble(Double::doubleValue).sum() * cores), cores, workerMs > 0 ? rawMs / workerMs : 0);
+                    100 * usedMs * measured / 1000 / (bursts.stream().mapToDouble(Double::doubleValue).sum() * cores),
+                    cores, workerMs > 0 ? rawMs / workerMs : 0);
             String warmLine = String.format("warm-up: %d rounds of %d requests, img/s %s", warm.size(), requests,
                     warm.stream().map(r -> String.format("%.1f", r)).toList());
             detail = warmLine + "\n" + detail + "\n" + callLine + "\n" + cpu + "\n" + projection + "\n" + dedicated;
@@ -229,19 +223,12 @@ class EndToEndBench {
             for (long pid : others) {
                 pin(pid, "1");
             }
-            for (int i = 0; i < 2; i++) {
-                burst(url, photos, requests, concurrency);
-            }
-            List<Double> seconds = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                seconds.add(burst(url, photos, requests, concurrency));
-            }
-            double median = seconds.stream().sorted().toList().get(1);
-            double e2e = requests / median;
+            bursts(url, photos, requests, concurrency, 2);                  // warm-up in the new layout
+            List<Double> seconds = bursts(url, photos, requests, concurrency, 3);
+            double e2e = requests / median(seconds);
             return String.format("dedicated core: worker alone on cpu 0, web + servers + client on cpu 1: e2e=%.1f"
-                            + " img/s (median of %s s); raw on one core (1x1)=%.1f; ratio=%.2f", e2e,
-                    seconds.stream().map(b -> String.format("%.2f", b)).toList(), rawOneCore,
-                    rawOneCore > 0 ? e2e / rawOneCore : 0);
+                            + " img/s (median of %s s); raw on one core (1x1)=%.1f; ratio=%.2f", e2e, format(seconds),
+                    rawOneCore, rawOneCore > 0 ? e2e / rawOneCore : 0);
         } finally {
             pin(workerPid, "0,1");
             for (long pid : others) {
@@ -257,6 +244,23 @@ class EndToEndBench {
         if (p.waitFor() != 0) {
             throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " failed");
         }
+    }
+
+    /** {@code n} bursts one after the other; their durations in seconds. */
+    private List<Double> bursts(URI url, List<byte[]> photos, int requests, int concurrency, int n) throws Exception {
+        List<Double> seconds = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            seconds.add(burst(url, photos, requests, concurrency));
+        }
+        return seconds;
+    }
+
+    private static double median(List<Double> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
+    }
+
+    private static List<String> format(List<Double> seconds) {
+        return seconds.stream().map(b -> String.format("%.2f", b)).toList();
     }
 
     /** Sends {@code requests} requests, {@code concurrency} at a time, released at one moment; returns seconds. */
