@@ -6,6 +6,8 @@ import io.github.elasticimage.local.LocalCloud;
 import io.github.elasticimage.local.LocalStack;
 import io.github.elasticimage.local.SharedLocalCloud;
 import org.junit.jupiter.api.Tag;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.services.s3.waiters.S3Waiter;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -114,6 +116,8 @@ class EndToEndBench {
             // (2) low load, on warm servers: one request at a time, three passes over the photos; the first pass
             // (the switch from full load to single requests) is not counted
             List<Double> overhead = new ArrayList<>();
+            S3Waiter resultWaiter = S3Waiter.builder().client(cloud.s3()).overrideConfiguration(w -> w
+                    .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(20))).maxAttempts(250)).build();
             for (int i = 0; i < photos.size() * 3; i++) {
                 byte[] photo = photos.get(i % photos.size());
                 long t0 = System.nanoTime();
@@ -123,6 +127,9 @@ class EndToEndBench {
                 if (!m.find()) {
                     throw new IllegalStateException("no id in " + body);
                 }
+                // The worker stores the result while it sends the answer, so the caller can be answered first.
+                resultWaiter.waitUntilObjectExists(b -> b.bucket(cloud.resources().outputBucket())
+                        .key(Messages.resultKey(m.group(1))));
                 String json = cloud.s3().getObjectAsBytes(b -> b.bucket(cloud.resources().outputBucket())
                         .key(Messages.resultKey(m.group(1)))).asString(StandardCharsets.UTF_8);
                 var timings = Messages.parseResult(json).timings();
