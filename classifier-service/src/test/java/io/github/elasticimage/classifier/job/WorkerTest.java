@@ -88,6 +88,9 @@ class WorkerTest implements TestPropertyProvider {
         assertTrue(answer.isDone(), answer.toString());
         assertEquals("espresso", answer.label());
         assertEquals(5, answer.top5().size());
+        // The worker stores the result while it sends the answer: the answer can arrive first.
+        CLOUD.s3().waiter().waitUntilObjectExists(b -> b.bucket(CLOUD.resources().outputBucket())
+                .key(Messages.resultKey(id)));
         String stored = CLOUD.s3().getObjectAsBytes(b -> b.bucket(CLOUD.resources().outputBucket())
                 .key(Messages.resultKey(id))).asString(StandardCharsets.UTF_8);
         assertEquals(answer, Messages.parseResult(stored));
