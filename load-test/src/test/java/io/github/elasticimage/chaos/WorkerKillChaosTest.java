@@ -101,7 +101,8 @@ class WorkerKillChaosTest {
         int lost = REQUESTS - answered;
 
         // What the workers did: each answered id processed by someone; a few processed twice (answered, not deleted).
-        // A worker logs its job line after it answered, stored and deleted: give the last lines a moment to arrive.
+        // A worker logs its job line after it answered and stored, before the delete (a job cut off before its line is
+        // delivered again and logged then): give the last lines a moment to arrive.
         long logDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         while (System.nanoTime() < logDeadline && !ChaosStack.JOBS.since(jobsBefore).stream().map(WorkerJobLog.Job::id)
                 .collect(Collectors.toSet()).containsAll(ids)) {

@@ -132,8 +132,8 @@ public class JobProcessor {
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
         }
-        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
-        metrics.answered(result);
+        // Logged before the delete: a worker killed after answering either logged the job or left the request to be
+        // delivered again (and logged by whoever takes it), so every answer has a job line.
         if (result.isDone()) {
             LOG.info("job id={} label=\"{}\" p={} queue_wait_ms={} download_ms={} decode_ms={} inference_ms={} total_ms={}",
                     request.id(), result.label(), String.format("%.3f", result.confidence()), queueWaitMs, downloadMs,
@@ -141,6 +141,8 @@ public class JobProcessor {
         } else {
             LOG.info("job id={} failed {}: {}", request.id(), result.errorCode(), result.error());
         }
+        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+        metrics.answered(result);
         return true;
     }
 
