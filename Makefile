@@ -29,7 +29,7 @@ build: ## Build every module (runnable jars, no tests)
 RUN_SOURCES := pom.xml scaling-policy.json $(shell find common local-cloud web-service classifier-service \
 	-path '*/target' -prune -o -type f -print 2>/dev/null)
 $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) &: $(RUN_SOURCES)
-	$(MVN) -q -DskipTests package -pl common,local-cloud,web-service,classifier-service
+	$(MVN) -q -DskipTests package -pl local-cloud,web-service,classifier-service -am
 	@touch $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR)
 
 run: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## Start the whole system locally (SQS, S3, web on :$(PORT), autoscaled workers); Ctrl-C stops it
@@ -69,7 +69,7 @@ BATCH_MODELS ?= classpath:model/mobilenet_v2_int8.pt $(SHARED_DIR)/models/mobile
 
 .PHONY: bench-batching
 bench-batching: ## Does micro-batching help? Raw img/s per batch size ($(BATCH_SIZES)), shipped int8 model and fp32
-	@$(MVN) -q -DskipTests package -pl common,classifier-service
+	@$(MVN) -q -DskipTests package -pl classifier-service -am
 	@for model in $(BATCH_MODELS); do for cfg in 2x1 1x2; do t=$${cfg%x*}; i=$${cfg#*x}; \
 	  timeout 600 java $(WORKER_JVM_OPTS) -Dbench.model=$$model -cp $(CLASSIFIER_JAR) \
 	    io.github.elasticimage.classifier.bench.BatchingBench $(FIXTURES) $$t $$i 5 $(BATCH_SIZES) 2>/dev/null \
@@ -120,8 +120,7 @@ JIB_FROM_ARG    = $(if $(JIB_FROM),-Djib.from.image=$(JIB_FROM))
 
 .PHONY: image-tars image-check images
 image-tars: ## Build both images as tars offline (jib:buildTar) into <service>/target/jib-image.tar; base: JIB_FROM (scratch)
-	$(MVN) -q -DskipTests -pl common install
-	$(MVN) -q -DskipTests -pl $(IMAGE_SERVICES) compile jib:buildTar $(JIB_FROM_ARG)
+	$(MVN) -q -DskipTests -pl $(IMAGE_SERVICES) -am package jib:buildTar $(JIB_FROM_ARG)
 
 image-check: ## Build the image tars on a scratch base and check entrypoint, port, non-root user, model and libtorch layers
 	$(MAKE) --no-print-directory image-tars JIB_FROM=scratch
@@ -147,15 +146,14 @@ images: ## Build both images and push them to this deployment's ECR repositories
 	export DOCKER_CONFIG=$$(mktemp -d); trap 'rm -rf "$$DOCKER_CONFIG"' EXIT; \
 	token=$$(printf 'AWS:%s' "$$(aws ecr get-login-password --region "$$region")" | base64 -w0); \
 	( umask 077; printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$$registry" "$$token" > "$$DOCKER_CONFIG/config.json" ); \
-	$(MVN) -q -DskipTests -pl common install; \
-	$(MVN) -q -DskipTests -pl web-service compile jib:build -Djib.to.image="$$web_repo:$(IMAGE_TAG)"; \
-	$(MVN) -q -DskipTests -pl classifier-service compile jib:build -Djib.to.image="$$classifier_repo:$(IMAGE_TAG)"; \
+	$(MVN) -q -DskipTests -pl web-service -am package jib:build -Djib.to.image="$$web_repo:$(IMAGE_TAG)"; \
+	$(MVN) -q -DskipTests -pl classifier-service -am package jib:build -Djib.to.image="$$classifier_repo:$(IMAGE_TAG)"; \
 	echo "images: pushed $$web_repo:$(IMAGE_TAG) and $$classifier_repo:$(IMAGE_TAG)"
 
 SIMULATE_ARGS ?=
 .PHONY: simulate
 simulate: ## Replay scaling-policy.json on AWS-like timing, bursts of 7/20/100 (SIMULATE_ARGS="--no-warm-pool", "--help")
-	$(MVN) -q -DskipTests package -pl local-cloud
+	$(MVN) -q -DskipTests package -pl local-cloud -am
 	java -cp $(LOCAL_CLOUD_JAR) io.github.elasticimage.local.scaling.SimulateCommand $(SIMULATE_ARGS)
 
 # Deploy to AWS. Region, subnets (default: the default VPC's), the CIDR allowed to reach the web port (default: your
@@ -221,6 +219,5 @@ image-smoke: ## Run both images in a local Docker engine against local SQS/S3 an
 	  apt-get install -y -q "$${missing[@]}" || { apt-get update -q && apt-get install -y -q "$${missing[@]}"; }; fi; \
 	image-smoke/build-base-image.sh $(SMOKE_DIR)/base; \
 	$(MAKE) --no-print-directory image-tars JIB_FROM=tar://$(SMOKE_DIR)/base/debian-jre17.tar; \
-	$(MVN) -q -DskipTests -pl local-cloud -am install; \
 	rc=0; image-smoke/run-smoke.sh $(SMOKE_DIR)/docker $(MVN) -Dshared.dir=$(SHARED_DIR) || rc=$$?; \
 	echo "image-smoke: total $$(( $$(date +%s) - started )) s"; exit $$rc
