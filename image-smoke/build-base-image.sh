@@ -15,8 +15,8 @@ if [ -s "$image_tar" ]; then
 fi
 command -v mmdebstrap >/dev/null || { echo "base image: mmdebstrap is not installed (apt-get install mmdebstrap)" >&2; exit 1; }
 
+mkdir -p "$(dirname "$out_dir")" "$out_dir"
 work=$(mktemp -d "$out_dir.XXXX"); trap 'rm -rf "$work"' EXIT
-mkdir -p "$out_dir"
 started=$(date +%s)
 mmdebstrap --quiet --variant=minbase --include=openjdk-17-jre-headless,ca-certificates \
   --aptopt='APT::Install-Recommends "false"' \
