@@ -94,7 +94,7 @@ TF_PLUGIN_DIR ?= /opt/tf-plugins
 TF            ?= terraform
 
 .PHONY: tf-check
-tf-check: ## Terraform offline checks: fmt, init (local plugins), validate, test (mocked AWS), user-data names vs README
+tf-check: ## Terraform offline checks: fmt, init (local plugins), validate, test (mocked AWS), user-data names vs docs/configuration.md
 	@if ! command -v $(TF) >/dev/null 2>&1; then \
 	  echo "SKIPPED: tf-check: '$(TF)' is not installed (needs Terraform >= 1.5)"; exit 0; fi; \
 	if [ ! -d "$(TF_PLUGIN_DIR)/registry.terraform.io/hashicorp/aws" ]; then \
@@ -105,9 +105,9 @@ tf-check: ## Terraform offline checks: fmt, init (local plugins), validate, test
 	  $(TF) init -input=false -backend=false -plugin-dir=$(TF_PLUGIN_DIR) >/dev/null; \
 	echo "tf-check: terraform validate"; $(TF) validate -no-color; \
 	echo "tf-check: terraform test"; $(TF) test -no-color; \
-	echo "tf-check: user-data settings are named as in the README configuration table"; \
+	echo "tf-check: user-data settings are named as in docs/configuration.md"; \
 	for name in $$(grep -ohE '^[A-Z][A-Z0-9_]+=' templates/*.tftpl | tr -d = | sort -u); do \
-	  grep -q "\`$$name\`" ../README.md || { echo "tf-check: $$name is not in the README configuration table"; exit 1; }; \
+	  grep -q "\`$$name\`" ../docs/configuration.md || { echo "tf-check: $$name is not in docs/configuration.md"; exit 1; }; \
 	done; \
 	echo "tf-check: OK"
 
@@ -167,8 +167,8 @@ define COST_WARNING
 echo "================================================================================================"; \
 echo " COST WARNING: this creates billable AWS resources in $(AWS_REGION) (EC2 instances, EBS volumes,"; \
 echo " SQS, S3, ECR storage, CloudWatch alarms): about 0.03 USD/hour idle with the defaults (one t3.small web"; \
-echo " host; workers scale to 0), up to about 1.8 USD/hour while 20 c6i.large workers run (see README, Deploy"; \
-echo " to AWS). Run 'make destroy' when you are done."; \
+echo " host; workers scale to 0), up to about 1.8 USD/hour while 20 c6i.large workers run (see"; \
+echo " docs/deploy-aws.md). Run 'make destroy' when you are done."; \
 echo "================================================================================================"
 endef
 # Shell fragment: fills the array tf_vars with the values deploy and destroy pass to Terraform.

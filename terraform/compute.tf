@@ -1,13 +1,13 @@
 # The web host(s) and the classifier launch template (the Auto Scaling group using it is in scaling.tf).
 # Both run Amazon Linux 2023 with Docker, log in to ECR with the instance profile, pull their image and run it with the
-# configuration as environment variables named exactly as in the README's configuration table.
+# configuration as environment variables named exactly as in docs/configuration.md.
 # No MICRONAUT_ENVIRONMENTS: on AWS the SDK uses the default credential chain (the instance profile, over IMDSv2).
 
 locals {
   web_image        = "${aws_ecr_repository.web.repository_url}:${var.web_image_tag}"
   classifier_image = "${aws_ecr_repository.classifier.repository_url}:${var.classifier_image_tag}"
 
-  # Settings both tiers share (README: "both").
+  # Settings both tiers share (service "both" in docs/configuration.md).
   common_environment = {
     REQUEST_QUEUE         = aws_sqs_queue.requests.name
     DEAD_LETTER_QUEUE     = aws_sqs_queue.dead_letter.name

@@ -187,7 +187,7 @@ run "network_exposure" {
   }
 }
 
-run "user_data_uses_readme_names" {
+run "user_data_uses_configuration_names" {
   command = apply
 
   assert {
@@ -202,7 +202,7 @@ run "user_data_uses_readme_names" {
         "PORT=8081",
       ] : strcontains(base64decode(aws_launch_template.classifier.user_data), line)
     ])
-    error_message = "The classifier user data must pass every worker setting by its README name."
+    error_message = "The classifier user data must pass every worker setting by its name in docs/configuration.md."
   }
 
   assert {
@@ -217,7 +217,7 @@ run "user_data_uses_readme_names" {
         "PORT=8080",
       ] : strcontains(aws_instance.web[0].user_data, line)
     ])
-    error_message = "The web user data must pass every web setting by its README name, with its fixed response queue."
+    error_message = "The web user data must pass every web setting by its name in docs/configuration.md, with its fixed response queue."
   }
 
   assert {

@@ -101,8 +101,8 @@ class EndToEndBench {
                     break;
                 }
             }
-            // Measured: three bursts of 200; the median one is the e2e figure (a 4 s burst on a shared 2-core box
-            // varies by about 10% from one to the next). CPU is taken over all three.
+            // Measured: three bursts of 200; the median one is the e2e figure (one short burst varies from the next,
+            // see docs/performance.md). CPU is taken over all three.
             Map<String, Long> cpuBefore = cpuByRole();
             List<Double> bursts = bursts(url, photos, requests, concurrency, 3);
             Map<String, Long> cpuAfter = cpuByRole();

@@ -103,7 +103,7 @@ public final class LocalCloud implements AutoCloseable {
         }
     }
 
-    /** Environment that points a service process at this local cloud (the names of the README's table). */
+    /** Environment that points a service process at this local cloud (the names in docs/configuration.md). */
     public Map<String, String> serviceEnvironment() {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MICRONAUT_ENVIRONMENTS", "local");

@@ -40,9 +40,9 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
     public static final String WEB_JVM_OPTIONS = "-Xmx512m";
     /**
      * JVM options of each worker in local runs and tests, as in the container image (classifier-service/pom.xml): a
-     * bounded heap and the parallel collector. G1 spent about 1 ms of CPU per image on a worker here (its concurrent
-     * cycles, triggered by the decoded images and tensors, which are humongous objects in a 256 MB heap); the parallel
-     * collector under 0.1 ms (README "Choosing the defaults").
+     * bounded heap and the parallel collector. G1's concurrent cycles, triggered by the decoded images and tensors
+     * (humongous objects in a 256 MB heap), cost a worker far more CPU per image than the parallel collector (the
+     * figures: docs/decisions/0009-parallel-gc-for-workers.md).
      */
     public static final String WORKER_JVM_OPTIONS = "-Xmx256m -XX:+UseParallelGC";
 

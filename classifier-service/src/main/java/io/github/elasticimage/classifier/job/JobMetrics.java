@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A worker's metrics, recorded by {@link JobProcessor}. In Prometheus form (README "Metrics"):
+ * A worker's metrics, recorded by {@link JobProcessor}. In Prometheus form (docs/metrics.md):
  * {@code classifier_queue_wait_seconds}, {@code classifier_download_seconds}, {@code classifier_preprocess_seconds},
  * {@code classifier_inference_seconds}, {@code classifier_upload_seconds} (histograms) and
  * {@code classifier_jobs_total{outcome}} with outcome {@code done}, a failure code in lower case

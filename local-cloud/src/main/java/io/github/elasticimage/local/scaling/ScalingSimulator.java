@@ -12,7 +12,7 @@ import java.util.List;
 public final class ScalingSimulator {
 
     /**
-     * Timing assumptions, in seconds. Defaults come from public figures (see README "How scaling works").
+     * Timing assumptions, in seconds. Defaults come from public figures (see docs/scaling.md).
      *
      * @param metricDelay   a period's datapoint reaches CloudWatch this long after the period ends
      * @param alarmEvaluation the alarm evaluates a delivered datapoint this long after it arrived
