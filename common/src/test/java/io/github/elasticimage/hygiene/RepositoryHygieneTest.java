@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RepositoryHygieneTest {
 
-    private static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+    static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
     private static final Pattern KEY_FILE = Pattern.compile("(?i).*\\.(pem|key|p12|pfx|jks|keystore)$|(^|.*/)\\.env$"
             + "|(^|.*/)credentials$|(^|.*/)id_(rsa|dsa|ecdsa|ed25519)$");
     private static final List<Pattern> SECRETS = List.of(
@@ -53,7 +53,8 @@ class RepositoryHygieneTest {
         assertTrue(findings.isEmpty(), "credentials in the repository: " + findings);
     }
 
-    private static List<Path> trackedFiles() throws IOException, InterruptedException {
+    /** Every tracked file (git ls-files), or outside a git checkout every file but build output. */
+    static List<Path> trackedFiles() throws IOException, InterruptedException {
         if (Files.isDirectory(ROOT.resolve(".git"))) {
             Process git = new ProcessBuilder("git", "ls-files", "-z").directory(ROOT.toFile())
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
