@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import software.amazon.awssdk.regions.Region;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 
 /**
  * Fires N classification requests at the web tier from one start moment and reports what came back: counts, labels
@@ -32,6 +34,8 @@ public final class LoadTestCommand implements Callable<Integer> {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
     public static final int EXIT_USAGE = 2;
+    /** Region codes: us-east-1, eu-west-3, us-gov-west-1, ap-southeast-4, cn-north-1. */
+    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-[0-9]+");
 
     @Spec
     private CommandSpec spec;
@@ -93,8 +97,12 @@ public final class LoadTestCommand implements Callable<Integer> {
     private String waitScaleIn;
 
     @Option(names = "--asg-name", paramLabel = "NAME", description = "AWS: Auto Scaling group of the workers, sampled instead of the"
-            + " timeline (needs AWS credentials and region from the default chain).")
+            + " timeline (needs AWS credentials from the default chain).")
     private String asgName;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "AWS: region of --asg-name and --queue-url, e.g."
+            + " us-east-1 (default: the SDK's default region chain, AWS_REGION or the profile's).")
+    private String region;
 
     @Option(names = "--queue-url", paramLabel = "URL", description = "AWS: request queue URL, sampled for visible and in-flight messages.")
     private String queueUrl;
@@ -190,6 +198,9 @@ public final class LoadTestCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage("--progress must be auto, bar, lines or none, not " + progress);
         }
+        if (region != null && !REGION.matcher(region).matches()) {
+            throw usage("--region must be a region code such as us-east-1 or eu-west-3, not " + region);
+        }
         duration("--timeout", timeout);
         duration("--sample-interval", sampleInterval);
         duration("--wait-scale-in", waitScaleIn);
@@ -216,7 +227,8 @@ public final class LoadTestCommand implements Callable<Integer> {
 
     private Optional<ScalingSource> scalingSource(StringBuilder whyNot) {
         if (asgName != null || queueUrl != null) {
-            return AwsScalingSource.create(asgName, queueUrl, whyNot).map(ScalingSource.class::cast);
+            return AwsScalingSource.create(asgName, queueUrl, region == null ? null : Region.of(region), whyNot)
+                    .map(ScalingSource.class::cast);
         }
         if (timelineUrl == null || timelineUrl.isBlank() || timelineUrl.equalsIgnoreCase("none")) {
             return Optional.empty();

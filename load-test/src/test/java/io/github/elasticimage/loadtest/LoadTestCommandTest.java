@@ -227,6 +227,9 @@ class LoadTestCommandTest {
         assertTrue(outcome.err().contains("--field must be myfile, inputFile or file"), outcome.err());
         assertEquals(LoadTestCommand.EXIT_USAGE, run("--labels-from-names").exit());
         assertEquals(LoadTestCommand.EXIT_USAGE, run("--images", tmp.resolve("missing").toString()).exit());
+        Outcome badRegion = run("--url", stub.url(), "--queue-url", "http://127.0.0.1:1/q", "--region", "Europe");
+        assertEquals(LoadTestCommand.EXIT_USAGE, badRegion.exit());
+        assertTrue(badRegion.err().contains("--region must be a region code"), badRegion.err());
         assertEquals(0, stub.received());
     }
 

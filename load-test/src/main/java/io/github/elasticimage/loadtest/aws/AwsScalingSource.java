@@ -2,15 +2,18 @@ package io.github.elasticimage.loadtest.aws;
 
 import io.github.elasticimage.loadtest.ScalingPoint;
 import io.github.elasticimage.loadtest.ScalingSource;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.autoscaling.model.AutoScalingGroup;
 import software.amazon.awssdk.services.autoscaling.model.LifecycleState;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,7 +21,8 @@ import java.util.Optional;
 /**
  * The worker tier on AWS: the Auto Scaling group's desired capacity and in-service instances, and the request queue's
  * approximate visible and in-flight message counts, read once per sample with the SDK's default credentials chain.
- * Used only when {@code --asg-name} or {@code --queue-url} is given and credentials resolve.
+ * Used only when {@code --asg-name} or {@code --queue-url} is given and credentials resolve. The clients use the given
+ * region (the deployment's, {@code --region}) or, when it is null, the SDK's default region chain.
  */
 public final class AwsScalingSource implements ScalingSource {
 
@@ -27,19 +31,48 @@ public final class AwsScalingSource implements ScalingSource {
     private final AutoScalingClient autoScaling;
     private final SqsClient sqs;
 
-    private AwsScalingSource(String asgName, String queueUrl, DefaultCredentialsProvider credentials) {
+    /**
+     * Clients for the group and/or the queue. {@code region} null means the SDK's default region chain;
+     * {@code endpoint} null means the region's AWS endpoints (tests point both clients at a loopback server).
+     */
+    AwsScalingSource(String asgName, String queueUrl, Region region, AwsCredentialsProvider credentials,
+            URI endpoint) {
         this.asgName = asgName;
         this.queueUrl = queueUrl;
-        this.autoScaling = asgName == null ? null : AutoScalingClient.builder().credentialsProvider(credentials)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-        this.sqs = queueUrl == null ? null : SqsClient.builder().credentialsProvider(credentials)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        if (asgName == null) {
+            this.autoScaling = null;
+        } else {
+            var builder = AutoScalingClient.builder().credentialsProvider(credentials)
+                    .httpClientBuilder(UrlConnectionHttpClient.builder());
+            if (region != null) {
+                builder.region(region);
+            }
+            if (endpoint != null) {
+                builder.endpointOverride(endpoint);
+            }
+            this.autoScaling = builder.build();
+        }
+        if (queueUrl == null) {
+            this.sqs = null;
+        } else {
+            var builder = SqsClient.builder().credentialsProvider(credentials)
+                    .httpClientBuilder(UrlConnectionHttpClient.builder());
+            if (region != null) {
+                builder.region(region);
+            }
+            if (endpoint != null) {
+                builder.endpointOverride(endpoint);
+            }
+            this.sqs = builder.build();
+        }
     }
 
     /**
-     * A source for the given group and/or queue, or empty with the reason when no credentials (or no region) resolve.
+     * A source for the given group and/or queue in {@code region} (null: the SDK's default region chain), or empty
+     * with the reason when no credentials (or no region) resolve.
      */
-    public static Optional<AwsScalingSource> create(String asgName, String queueUrl, StringBuilder whyNot) {
+    public static Optional<AwsScalingSource> create(String asgName, String queueUrl, Region region,
+            StringBuilder whyNot) {
         DefaultCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
         try {
             credentials.resolveCredentials();
@@ -49,7 +82,7 @@ public final class AwsScalingSource implements ScalingSource {
             return Optional.empty();
         }
         try {
-            return Optional.of(new AwsScalingSource(asgName, queueUrl, credentials));
+            return Optional.of(new AwsScalingSource(asgName, queueUrl, region, credentials, null));
         } catch (SdkClientException e) {
             whyNot.append("AWS clients: ").append(e.getMessage());
             credentials.close();
@@ -88,6 +121,10 @@ public final class AwsScalingSource implements ScalingSource {
     @Override
     public String describe() {
         StringBuilder text = new StringBuilder("AWS");
+        Region region = region();
+        if (region != null) {
+            text.append(' ').append(region.id());
+        }
         if (asgName != null) {
             text.append(" ASG ").append(asgName);
         }
@@ -95,6 +132,14 @@ public final class AwsScalingSource implements ScalingSource {
             text.append(" queue ").append(queueUrl);
         }
         return text.toString();
+    }
+
+    /** The region the clients sign for and call (the first client's; both are built with the same). */
+    Region region() {
+        if (autoScaling != null) {
+            return autoScaling.serviceClientConfiguration().region();
+        }
+        return sqs == null ? null : sqs.serviceClientConfiguration().region();
     }
 
     @Override
