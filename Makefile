@@ -114,7 +114,7 @@ tf-check: ## Terraform offline checks: fmt, init (local plugins), validate, test
 # Images (Jib). JIB_FROM overrides the base image: empty = the digest-pinned eclipse-temurin:17-jre in the poms
 # (needs Docker Hub), `scratch` = config and layers only (offline), tar:///abs/base.tar = a local base image.
 IMAGE_SERVICES := web-service,classifier-service
-IMAGE_TAG      ?= latest
+IMAGE_TAG      ?=
 JIB_FROM       ?= scratch
 JIB_FROM_ARG    = $(if $(JIB_FROM),-Djib.from.image=$(JIB_FROM))
 
@@ -138,17 +138,8 @@ image-check: ## Build the image tars on a scratch base and check entrypoint, por
 	  --file 'app/libs/pytorch-native-cpu-.*-linux-x86_64\.jar' --file 'app/libs/pytorch-jni-.*\.jar'
 	@echo "image-check: OK"
 
-images: ## Build both images and push them to this deployment's ECR repositories (jib:build; needs the AWS CLI and `terraform apply` of ecr.tf)
-	@set -euo pipefail; command -v aws >/dev/null || { echo "images: needs the AWS CLI (aws) and credentials"; exit 1; }; \
-	web_repo=$$(cd $(TF_DIR) && $(TF) output -raw web_repository_url); \
-	classifier_repo=$$(cd $(TF_DIR) && $(TF) output -raw classifier_repository_url); \
-	region=$$(cd $(TF_DIR) && $(TF) output -raw region); registry=$${web_repo%%/*}; \
-	export DOCKER_CONFIG=$$(mktemp -d); trap 'rm -rf "$$DOCKER_CONFIG"' EXIT; \
-	token=$$(printf 'AWS:%s' "$$(aws ecr get-login-password --region "$$region")" | base64 -w0); \
-	( umask 077; printf '{"auths":{"%s":{"auth":"%s"}}}\n' "$$registry" "$$token" > "$$DOCKER_CONFIG/config.json" ); \
-	$(MVN) -q -DskipTests -pl web-service -am package jib:build -Djib.to.image="$$web_repo:$(IMAGE_TAG)"; \
-	$(MVN) -q -DskipTests -pl classifier-service -am package jib:build -Djib.to.image="$$classifier_repo:$(IMAGE_TAG)"; \
-	echo "images: pushed $$web_repo:$(IMAGE_TAG) and $$classifier_repo:$(IMAGE_TAG)"
+images: ## Build both images (tag: IMAGE_TAG or the git commit) and push them to this deployment's ECR repositories (Jib)
+	@$(DEPLOY_SH) images
 
 SIMULATE_ARGS ?=
 .PHONY: simulate
@@ -156,56 +147,39 @@ simulate: ## Replay scaling-policy.json on AWS-like timing, bursts of 7/20/100 (
 	$(MVN) -q -DskipTests package -pl local-cloud -am
 	java -cp $(LOCAL_CLOUD_JAR) io.github.elasticimage.local.scaling.SimulateCommand $(SIMULATE_ARGS)
 
-# Deploy to AWS. Region, subnets (default: the default VPC's), the CIDR allowed to reach the web port (default: your
-# current public IP) and the image tag; `make deploy AUTO_APPROVE=1` skips Terraform's confirmation.
+# Deploy to AWS: deploy/deploy.sh does the steps (preflight, ECR repositories, images, full apply, the commands to
+# check it); the variables below are its settings. Region, subnets (default: the default VPC's, those whose zone
+# offers the instance types), the CIDR allowed to reach the load balancer (default: your current public IP /32), the
+# image tag (default: the git commit; a dirty tree is refused), MAX_WORKERS (lower the workers' maximum, e.g. to fit
+# the vCPU quota). `make deploy AUTO_APPROVE=1` skips Terraform's confirmations.
 AWS_REGION   ?= us-east-1
 SUBNET_IDS   ?=
 ALLOWED_CIDR ?=
 AUTO_APPROVE ?=
-TF_APPLY_FLAGS = $(if $(AUTO_APPROVE),-auto-approve)
-define COST_WARNING
-echo "================================================================================================"; \
-echo " COST WARNING: this creates billable AWS resources in $(AWS_REGION) (EC2 instances, EBS volumes,"; \
-echo " SQS, S3, ECR storage, CloudWatch alarms): about 0.03 USD/hour idle with the defaults (one t3.small web"; \
-echo " host; workers scale to 0), up to about 1.8 USD/hour while 20 c6i.large workers run (see"; \
-echo " docs/deploy-aws.md). Run 'make destroy' when you are done."; \
-echo "================================================================================================"
-endef
-# Shell fragment: fills the array tf_vars with the values deploy and destroy pass to Terraform.
-define TF_VARS_SH
-command -v aws >/dev/null || { echo "needs the AWS CLI (aws) with credentials"; exit 1; }; \
-subnets='$(SUBNET_IDS)'; \
-if [ -z "$$subnets" ]; then \
-  subnets=$$(aws ec2 describe-subnets --region $(AWS_REGION) --filters Name=default-for-az,Values=true \
-    --query 'Subnets[].SubnetId' --output text | tr -s '\t ' ','); fi; \
-[ -n "$$subnets" ] && [ "$$subnets" != "None" ] || { echo "no default VPC in $(AWS_REGION): set SUBNET_IDS=subnet-a,subnet-b"; exit 1; }; \
-cidr='$(ALLOWED_CIDR)'; \
-if [ -z "$$cidr" ]; then cidr="$$(curl -fsS https://checkip.amazonaws.com | tr -d '[:space:]')/32"; fi; \
-tf_vars=(-var "region=$(AWS_REGION)" -var "subnet_ids=[\"$${subnets//,/\",\"}\"]" \
-  -var "web_allowed_cidrs=[\"$$cidr\"]" -var "web_image_tag=$(IMAGE_TAG)" -var "classifier_image_tag=$(IMAGE_TAG)")
-endef
+MAX_WORKERS  ?=
+DEPLOY_SH = AWS_REGION='$(AWS_REGION)' SUBNET_IDS='$(SUBNET_IDS)' ALLOWED_CIDR='$(ALLOWED_CIDR)' \
+  AUTO_APPROVE='$(AUTO_APPROVE)' IMAGE_TAG='$(IMAGE_TAG)' MAX_WORKERS='$(MAX_WORKERS)' TF='$(TF)' TF_DIR='$(TF_DIR)' \
+  MVN='$(MVN)' LOAD_TEST_JAR='$(LOAD_TEST_JAR)' REQUESTS='$(REQUESTS)' LOAD_TEST_ARGS='$(LOAD_TEST_ARGS)' \
+  deploy/deploy.sh
 
-.PHONY: deploy destroy
-deploy: ## Create everything on AWS (COSTS MONEY): ECR repositories, push the images, then queues, buckets, hosts, scaling
-	@$(COST_WARNING)
-	@set -euo pipefail; $(TF_VARS_SH); cd $(TF_DIR); \
-	echo "deploy: subnets $$subnets, web port open to $$cidr"; \
-	$(TF) init -input=false; \
-	$(TF) apply -input=false $(TF_APPLY_FLAGS) "$${tf_vars[@]}" \
-	  -target=aws_ecr_repository.web -target=aws_ecr_repository.classifier -target=aws_ecr_lifecycle_policy.keep_recent
-	$(MAKE) --no-print-directory images
-	@set -euo pipefail; $(TF_VARS_SH); cd $(TF_DIR); \
-	$(TF) apply -input=false $(TF_APPLY_FLAGS) "$${tf_vars[@]}"; \
-	echo "deploy: the hosts install Docker and pull the images now; /health answers after 2-4 minutes:"; \
-	echo "  curl \"$$($(TF) output -raw web_url)/health\""; \
-	echo "  make load-test URL=$$($(TF) output -raw web_url)"
-	@$(COST_WARNING)
+.PHONY: preflight deploy destroy load-test-aws deploy-outputs deploy-check
+preflight: ## Check the AWS account before deploying (credentials, region, vCPU quota, subnets, x86_64 types); creates nothing
+	@$(DEPLOY_SH) preflight
 
-destroy: ## Delete everything `make deploy` created on AWS (buckets and images included)
-	@set -euo pipefail; $(TF_VARS_SH); cd $(TF_DIR); \
-	$(TF) init -input=false >/dev/null; \
-	$(TF) destroy -input=false $(TF_APPLY_FLAGS) "$${tf_vars[@]}"
-	@echo "destroy: done; check the EC2 console for anything left in $(AWS_REGION) if Terraform reported errors"
+deploy: ## Create everything on AWS (COSTS MONEY): preflight, ECR repositories, images, then the rest; prints the test commands
+	@$(DEPLOY_SH) deploy
+
+deploy-outputs: ## Print the health-check and load-test commands of the current deployment
+	@$(DEPLOY_SH) outputs
+
+load-test-aws: $(LOAD_TEST_JAR) ## Load test the deployment: REQUESTS (100) requests, sampling its queue and worker group
+	@$(DEPLOY_SH) load-test
+
+destroy: ## Delete everything `make deploy` created on AWS (buckets and images included); needs only the Terraform state
+	@$(DEPLOY_SH) destroy
+
+deploy-check: ## Rehearse deploy, images, load-test and destroy offline against recording stand-ins for aws, terraform, mvn
+	@deploy/check/deploy-check.sh
 
 # Image smoke test: a JRE base image built from Debian packages (mmdebstrap), both images built on it and loaded into
 # a private dockerd, then ImageSmokeTest (Testcontainers) runs them against the local SQS/S3 servers.
