@@ -315,13 +315,13 @@ EOF
 says "$REGISTRY/image-recognition-web:v1.2.0 exists already"
 pushes_ok
 
-flow "load test against AWS: every argument from the outputs, the deployment's region"
+flow "load test against AWS: every argument from the outputs, the deployment's region, REQUESTS and LOAD_TEST_ARGS"
 deployed
-run closed load-test-aws AWS_REGION=us-east-1
+run closed load-test-aws AWS_REGION=us-east-1 REQUESTS=500 LOAD_TEST_ARGS="--wait-scale-in 5m --report target/aws-report"
 status_is 0
 expect_calls <<EOF
 terraform -chdir=<sb>/tf output -json
-$LOAD_TEST_LINE
+${LOAD_TEST_LINE/--requests 100/--requests 500} --wait-scale-in 5m --report target/aws-report
 EOF
 says "load-test: requests=100 ok=100 failed=0"
 
