@@ -35,7 +35,7 @@ PREFLIGHT_PLAN=preflight.tfplan
 # EC2 quota "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances", counted in vCPUs.
 VCPU_QUOTA_CODE=L-1216C47A
 VCPU_QUOTA_NAME="Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances"
-# What the targeted apply creates before the images exist (fixed in notes/DEPLOY-CONTRACT.md).
+# What the targeted apply creates before the images exist; terraform/tests plans exactly these targets.
 ECR_TARGETS=(-target=aws_ecr_repository.web -target=aws_ecr_repository.classifier
   -target=aws_ecr_lifecycle_policy.keep_recent)
 # The AWS CLI v2 pages output through `less` on a terminal; never wait for a key press.
@@ -205,7 +205,7 @@ preflight() {
     | select(.address == "aws_autoscaling_group.classifier") | .values.max_size' <<<"$plan")
   [ -n "$classifier_type" ] && [ -n "$web_type" ] && [ -n "$web_max" ] && [ -n "$classifier_max" ] \
     || die "the plan lacks classifier_instance_type, web_instance_type, web_max_size or the classifier group's max_size." \
-      "terraform/ and deploy/deploy.sh disagree on names (notes: DEPLOY-CONTRACT)."
+      "terraform/ and deploy/deploy.sh (preflight) disagree on these names."
 
   check_instance_types "$classifier_type" "$web_type"
   check_vcpu_quota "$classifier_type" "$classifier_max" "$web_type" "$web_max"
