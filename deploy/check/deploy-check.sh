@@ -236,6 +236,33 @@ no_tool curl
 aws_calls_ok eu-west-3
 pushes_ok
 
+flow "preflight alone: checks, writes the variables, creates nothing"
+run closed preflight AWS_REGION=eu-west-3
+status_is 0
+expect_calls <<<"$PREFLIGHT_DEFAULT_VPC"
+tfvars_is "{\"region\":\"eu-west-3\",\"subnet_ids\":[\"$SUBNET_A\",\"$SUBNET_B\"],\"web_allowed_cidrs\":[\"203.0.113.7/32\"],\"image_tag\":\"$TAG\"}"
+says "preflight: OK"
+no_apply
+no_tool mvn
+
+flow "preflight stops when fewer than two zones offer the instance types (the load balancer needs two)"
+rule 0 ec2-describe-instance-type-offerings-one-zone.json 'aws ec2 describe-instance-type-offerings *'
+run closed deploy AWS_REGION=eu-west-3 AUTO_APPROVE=1
+fails
+says "not using $SUBNET_B: its zone eu-west-3b does not offer all of c6i.large t3.small"
+says "only 1 zone(s) among the subnets offer c6i.large t3.small; the load balancer needs two."
+says "aws ec2 describe-instance-type-offerings --location-type availability-zone --region eu-west-3"
+no_apply
+no_file deploy.tfvars.json
+
+flow "preflight stops when the plan lacks a name it reads (terraform/ and the script disagree)"
+STANDIN_PLAN=terraform-show-plan-no-web-max.json
+run closed deploy AWS_REGION=eu-west-3 AUTO_APPROVE=1
+fails
+says "the plan lacks classifier_instance_type, web_instance_type, web_max_size or the classifier group's max_size"
+check "no AWS check runs on missing numbers" jq_calls 'all(.tool != "aws" or .args[0] == "sts" or .args[1] == "describe-subnets")'
+no_apply
+
 flow "deploy refuses a dirty tree without IMAGE_TAG"
 echo "local edit" >>"$SB/repo/README.md"
 run closed deploy AWS_REGION=eu-west-3 AUTO_APPROVE=1 ALLOWED_CIDR=203.0.113.7/32
