@@ -2,6 +2,7 @@ package io.github.elasticimage.local.scaling;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Replays the scaling policy on AWS-like timing, in simulated time: a burst of requests lands on the queue at t = 0 and
@@ -54,7 +55,7 @@ public final class ScalingSimulator {
                          List<String> decisions) {
 
         public String line() {
-            return String.format(java.util.Locale.ROOT,
+            return String.format(Locale.ROOT,
                     "simulate: requests=%d peak_instances=%d all_done_s=%.0f scaled_in_s=%.0f instance_minutes=%.1f",
                     requests, peakInstances, allDoneSeconds, scaledInSeconds, instanceMinutes);
         }
@@ -93,29 +94,50 @@ public final class ScalingSimulator {
     }
 
     public Result run(int requests) {
-        ScalingEngine engine = new ScalingEngine(policy);
-        double period = policy.metric().periodSeconds();
-        List<Instance> instances = new ArrayList<>();
-        List<String> decisions = new ArrayList<>();
-        int desired = policy.minCapacity();
-        long visible = requests;
-        long inFlight = 0;
-        int answered = 0;
-        double allDone = Double.NaN;
-        double scaledIn = Double.NaN;
-        int peak = 0;
-        int lowered = 0;
-        int stoppedBusy = 0;
-        // Datapoints (Maximum per period) of the periods that ended, waiting for their delivery time.
-        List<double[]> datapoints = new ArrayList<>();
-        double periodEnd = timing.periodPhase();
-        for (int i = 0; i < policy.minCapacity(); i++) {
-            instances.add(new Instance(0, 0, 0));
-        }
+        Run run = new Run(requests);
         long ticks = Math.round(timing.horizon() / TICK);
         for (long tick = 0; tick <= ticks; tick++) {
             double t = tick * TICK;
-            // 1. Jobs finish; idle running instances take the next visible message (one thread each).
+            run.serve(t);
+            run.sample(t);
+            run.evaluateDelivered(t);
+            if (run.settled(t)) {
+                break;
+            }
+        }
+        return run.result();
+    }
+
+    /** The state of one run, advanced tick by tick in the order the seams of {@link #run} name. */
+    private final class Run {
+        final int requests;
+        final ScalingEngine engine = new ScalingEngine(policy);
+        final double period = policy.metric().periodSeconds();
+        final List<Instance> instances = new ArrayList<>();
+        final List<String> decisions = new ArrayList<>();
+        /** Datapoints (Maximum per period) of the periods that ended, waiting for their delivery time. */
+        final List<Datapoint> datapoints = new ArrayList<>();
+        int desired = policy.minCapacity();
+        long visible;
+        long inFlight;
+        int answered;
+        double allDone = Double.NaN;
+        double scaledIn = Double.NaN;
+        int peak;
+        int lowered;
+        int stoppedBusy;
+        double periodEnd = timing.periodPhase();
+
+        Run(int requests) {
+            this.requests = requests;
+            this.visible = requests;
+            for (int i = 0; i < policy.minCapacity(); i++) {
+                instances.add(new Instance(0, 0, 0));
+            }
+        }
+
+        /** Jobs finish; idle running instances take the next visible message (one thread each). */
+        void serve(double t) {
             for (Instance instance : instances) {
                 if (t < instance.readyAt) {
                     continue;
@@ -135,18 +157,26 @@ public final class ScalingSimulator {
             if (answered == requests && Double.isNaN(allDone)) {
                 allDone = t;
             }
-            // 2. CloudWatch: SQS reports its approximate counts once a minute (one sample per period, so Maximum is
-            //    that sample, taken at one instant for both counts), like the group's GroupDesiredCapacity. The
-            //    datapoint reaches CloudWatch metricDelay after the period ends, the alarm alarmEvaluation later.
+        }
+
+        /**
+         * CloudWatch: SQS reports its approximate counts once a period (one sample per period, so Maximum is that
+         * sample, taken at one instant for both counts), like the group's GroupDesiredCapacity. The datapoint reaches
+         * CloudWatch metricDelay after the period ends, the alarm alarmEvaluation later.
+         */
+        void sample(double t) {
             if (t >= periodEnd) {
-                datapoints.add(new double[] {periodEnd + timing.metricDelay() + timing.alarmEvaluation(), visible,
-                        inFlight, desired});
+                datapoints.add(new Datapoint(periodEnd + timing.metricDelay() + timing.alarmEvaluation(), visible,
+                        inFlight, desired));
                 periodEnd += period;
             }
-            // 3. The alarms evaluate each delivered datapoint; the step policy acts on the group.
-            while (!datapoints.isEmpty() && datapoints.get(0)[0] <= t) {
-                double[] point = datapoints.remove(0);
-                ScalingEngine.Action action = engine.evaluate((long) point[1], (long) point[2], (int) point[3]);
+        }
+
+        /** The alarms evaluate each delivered datapoint; the step policy acts on the group. */
+        void evaluateDelivered(double t) {
+            while (!datapoints.isEmpty() && datapoints.get(0).deliveredAt() <= t) {
+                Datapoint point = datapoints.remove(0);
+                ScalingEngine.Action action = engine.evaluate(point.visible(), point.inFlight(), point.desired());
                 if (action instanceof ScalingEngine.Action.Add add) {
                     // Step scaling warm-up: capacity still warming up from earlier steps counts against this one.
                     int warming = (int) instances.stream()
@@ -155,9 +185,9 @@ public final class ScalingSimulator {
                 }
                 int next = engine.apply(action, desired);
                 if (next != desired) {
-                    decisions.add(String.format(java.util.Locale.ROOT,
+                    decisions.add(String.format(Locale.ROOT,
                             "t=%.0f datapoint visible=%d inFlight=%d desiredSeen=%d -> %s desired %d -> %d",
-                            t, (long) point[1], (long) point[2], (int) point[3], action, desired, next));
+                            t, point.visible(), point.inFlight(), point.desired(), action, desired, next));
                 }
                 if (next < desired && inFlight > 0) {
                     lowered++;
@@ -165,23 +195,36 @@ public final class ScalingSimulator {
                 desired = next;
                 stoppedBusy += resize(instances, desired, t);
             }
+        }
+
+        /** Tracks the peak; true once every request is answered and the group is back at min with nothing running. */
+        boolean settled(double t) {
             int live = (int) instances.stream().filter(x -> !x.stopped()).count();
             peak = Math.max(peak, live);
             if (answered == requests && Double.isNaN(scaledIn) && desired == policy.minCapacity()
                     && live == policy.minCapacity()
                     && instances.stream().allMatch(x -> !x.stopped() || x.stoppedAt <= t)) {
                 scaledIn = t;
-                break;
+                return true;
             }
+            return false;
         }
-        double end = Double.isNaN(scaledIn) ? timing.horizon() : scaledIn;
-        double instanceSeconds = 0;
-        for (Instance instance : instances) {
-            double stop = instance.stopped() ? Math.min(instance.stoppedAt, end) : end;
-            instanceSeconds += Math.max(0, stop - instance.launchedAt);
+
+        /** Bills each instance from launch to stop (or to the end of the run). */
+        Result result() {
+            double end = Double.isNaN(scaledIn) ? timing.horizon() : scaledIn;
+            double instanceSeconds = 0;
+            for (Instance instance : instances) {
+                double stop = instance.stopped() ? Math.min(instance.stoppedAt, end) : end;
+                instanceSeconds += Math.max(0, stop - instance.launchedAt);
+            }
+            return new Result(requests, peak, allDone, scaledIn, instanceSeconds / 60.0, lowered, stoppedBusy,
+                    answered, decisions);
         }
-        return new Result(requests, peak, allDone, scaledIn, instanceSeconds / 60.0, lowered, stoppedBusy, answered,
-                decisions);
+    }
+
+    /** One period's sample as the alarm receives it, {@code deliveredAt} seconds into the run. */
+    private record Datapoint(double deliveredAt, long visible, long inFlight, int desired) {
     }
 
     /** Launches or stops instances to match {@code desired}; returns how many stopped instances held a message. */
