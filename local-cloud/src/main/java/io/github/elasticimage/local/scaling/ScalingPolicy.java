@@ -25,12 +25,13 @@ import java.util.List;
  * @param instanceWarmupSeconds    AWS estimated instance warm-up: capacity added by a step that is still warming up
  *                                 is not added again for the same breach
  * @param warmPool                 the AWS warm pool (stopped, pre-pulled instances)
+ * @param callers                  what a caller waits on AWS (web tier, client and load balancer timeouts)
  * @param local                    values bound to this machine (local sampling period and maximum)
  */
 @JsonIgnoreProperties("description")
 public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogPerInstance, Metric metric,
                             ScaleOut scaleOut, ScaleIn scaleIn, int instanceWarmupSeconds, WarmPool warmPool,
-                            Local local) {
+                            Callers callers, Local local) {
 
     /** Name of the file at the repository root, and of the resource in this module's jar. */
     public static final String FILE_NAME = "scaling-policy.json";
@@ -76,6 +77,19 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
 
     @JsonIgnoreProperties("description")
     public record WarmPool(String poolState, int minSize, boolean reuseOnScaleIn) {
+    }
+
+    /**
+     * Timeouts on AWS, each above the one before, all above the simulator's worst case for a cold group at min 0.
+     *
+     * @param resultTimeoutSeconds           the web tier's RESULT_TIMEOUT: a caller with no answer by then gets 504
+     * @param clientTimeoutSeconds           the client's (load test's) timeout: above resultTimeoutSeconds, so the
+     *                                       caller sees the web tier's 504 rather than its own give-up
+     * @param loadBalancerIdleTimeoutSeconds the load balancer's idle timeout: above both, so it never cuts a waiting
+     *                                       request
+     */
+    @JsonIgnoreProperties("description")
+    public record Callers(int resultTimeoutSeconds, int clientTimeoutSeconds, int loadBalancerIdleTimeoutSeconds) {
     }
 
     /**
@@ -147,6 +161,13 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
         require(scaleIn.evaluationPeriods() >= 1, source, "scaleIn.evaluationPeriods >= 1");
         require(instanceWarmupSeconds >= 0, source, "instanceWarmupSeconds >= 0");
         require(warmPool != null && warmPool.minSize() >= 0, source, "warmPool.minSize >= 0");
+        require(callers != null && callers.resultTimeoutSeconds() >= 1, source, "callers.resultTimeoutSeconds >= 1");
+        require(callers.clientTimeoutSeconds() > callers.resultTimeoutSeconds(), source,
+                "callers.clientTimeoutSeconds > callers.resultTimeoutSeconds");
+        require(callers.loadBalancerIdleTimeoutSeconds() > callers.clientTimeoutSeconds(), source,
+                "callers.loadBalancerIdleTimeoutSeconds > callers.clientTimeoutSeconds");
+        require(callers.loadBalancerIdleTimeoutSeconds() <= 4000, source,
+                "callers.loadBalancerIdleTimeoutSeconds <= 4000 (the ALB maximum)");
         require(local != null && local.periodSeconds() >= 1 && local.periodSeconds() <= 60, source,
                 "1 <= local.periodSeconds <= 60");
         require(local.maxCapacity() >= 1 && local.maxCapacity() <= maxCapacity, source,

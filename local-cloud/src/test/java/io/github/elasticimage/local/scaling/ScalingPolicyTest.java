@@ -62,6 +62,23 @@ class ScalingPolicyTest {
     }
 
     @Test
+    void rejectsAClientThatGivesUpBeforeTheWebTier() {
+        String json = policyWith("{\"lower\": 1, \"upper\": null, \"adjustment\": 1}")
+                .replace("\"clientTimeoutSeconds\": 330", "\"clientTimeoutSeconds\": 300");
+        var e = assertThrows(IllegalArgumentException.class, () -> ScalingPolicy.parse(bytes(json), "test"));
+        assertTrue(e.getMessage().contains("clientTimeoutSeconds > callers.resultTimeoutSeconds"), e.getMessage());
+    }
+
+    @Test
+    void rejectsALoadBalancerThatCutsAWaitingRequest() {
+        String json = policyWith("{\"lower\": 1, \"upper\": null, \"adjustment\": 1}")
+                .replace("\"loadBalancerIdleTimeoutSeconds\": 360", "\"loadBalancerIdleTimeoutSeconds\": 320");
+        var e = assertThrows(IllegalArgumentException.class, () -> ScalingPolicy.parse(bytes(json), "test"));
+        assertTrue(e.getMessage().contains("loadBalancerIdleTimeoutSeconds > callers.clientTimeoutSeconds"),
+                e.getMessage());
+    }
+
+    @Test
     void acceptsAValidAlternative() {
         ScalingPolicy policy = ScalingPolicy.parse(bytes(policyWith("{\"lower\": 1, \"upper\": 5, \"adjustment\": 2}, "
                 + "{\"lower\": 5, \"upper\": null, \"adjustment\": 10}")), "test");
@@ -80,6 +97,8 @@ class ScalingPolicyTest {
                  "scaleIn": {"adjustmentType": "ExactCapacity", "evaluationPeriods": 3},
                  "instanceWarmupSeconds": 90,
                  "warmPool": {"poolState": "Stopped", "minSize": 0, "reuseOnScaleIn": true},
+                 "callers": {"resultTimeoutSeconds": 300, "clientTimeoutSeconds": 330,
+                             "loadBalancerIdleTimeoutSeconds": 360},
                  "local": {"periodSeconds": 3, "maxCapacity": 4}}
                 """.formatted(steps);
     }
