@@ -1,63 +1,201 @@
 package io.github.elasticimage.local.scaling;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Replays the scaling policy on AWS-like timing, in simulated time: a burst of requests lands on the queue at t = 0 and
- * the same {@link ScalingEngine} the local autoscaler uses decides, but it only sees what CloudWatch would show it (one
- * sample per one-minute period, delivered late, evaluated once per period, GroupDesiredCapacity as late as the queue
- * metrics), and instances take AWS-like times to boot, pull the image and load the model.
+ * Replays the scaling policy on AWS-like timing, in simulated time: requests land on the queue at the times a
+ * {@link Scenario} names and the same {@link ScalingEngine} the local autoscaler uses decides, but it only sees what
+ * CloudWatch would show it (one sample per period, delivered late, evaluated once per period, GroupDesiredCapacity as
+ * late as the queue metrics), and instances take AWS-like times to boot, pull the image and load the model. Each
+ * request's caller gives up after the web tier's RESULT_TIMEOUT on AWS ({@code callers.resultTimeoutSeconds} of the
+ * policy): a request answered later, or never, counts as a timeout. Messages are served oldest first (a standard SQS
+ * queue only roughly keeps that order).
  */
 public final class ScalingSimulator {
 
     /**
-     * Timing assumptions, in seconds. Defaults come from public figures (see docs/scaling.md).
+     * The assumed AWS delays and settings, in seconds. Defaults come from public figures (see docs/scaling.md); every
+     * one is an option of {@code make simulate}.
      *
-     * @param metricDelay   a period's datapoint reaches CloudWatch this long after the period ends
+     * @param metricPeriod    the alarms' period: one queue sample per period (default: the policy's metric period)
+     * @param metricDelay     a period's datapoint reaches CloudWatch this long after the period ends
      * @param alarmEvaluation the alarm evaluates a delivered datapoint this long after it arrived
-     * @param periodPhase   the burst lands this far before the end of a period (average: half a period)
-     * @param activityDelay alarm action to scaling activity to instance launch request
-     * @param coldBoot      new instance: launch to Docker running (EC2 boot, user data)
-     * @param imagePull     new instance: pulling the classifier image from ECR
-     * @param warmStart     warm-pool instance (stopped, image already on its volume): start to Docker running
-     * @param appStart      container start to polling: JVM, DJL engine, model load and warm-up
-     * @param job           one request: S3 get, decode, inference, S3 put, answer, delete
-     * @param terminate     worker stops (drain, shutdown, back to the pool or terminated)
-     * @param warmPool      whether the group has a warm pool
-     * @param horizon       give up after this much simulated time
+     * @param periodPhase     a {@link Scenario#burst} lands this far before the end of a period (default: half a
+     *                        period)
+     * @param activityDelay   alarm action to scaling activity to instance launch request
+     * @param coldBoot        new instance: launch to Docker running (EC2 boot, user data)
+     * @param imagePull       new instance: pulling the classifier image from ECR
+     * @param warmStart       warm-pool instance (stopped, image already on its volume): start to Docker running
+     * @param appStart        container start to polling: JVM, DJL engine, model load and warm-up
+     * @param job             one request: S3 get, decode, inference, S3 put, answer, delete
+     * @param terminate       worker stops (drain, shutdown, back to the pool or terminated)
+     * @param billingMinimum  EC2 bills every start of an instance for at least this long (Linux: 60 s)
+     * @param warmPool        whether the group has a warm pool
+     * @param horizon         give up after this much simulated time
      */
-    public record Timing(double metricDelay, double alarmEvaluation, double periodPhase, double activityDelay,
-                        double coldBoot, double imagePull, double warmStart, double appStart, double job, double terminate,
-                        boolean warmPool, double horizon) {
+    public record Timing(double metricPeriod, double metricDelay, double alarmEvaluation, double periodPhase,
+                         double activityDelay, double coldBoot, double imagePull, double warmStart, double appStart,
+                         double job, double terminate, double billingMinimum, boolean warmPool, double horizon) {
 
-        public static Timing defaults() {
-            return new Timing(45, 15, 30, 5, 45, 30, 20, 8, 0.3, 30, true, 3600);
+        /** One-minute SQS metrics delivered 45 s late, evaluated 15 s later. */
+        public static final double METRIC_DELAY = 45;
+        public static final double ALARM_EVALUATION = 15;
+        /**
+         * A high-resolution custom metric (the backlog published by the web tier every 10 s, one-second storage
+         * resolution) and a 10 s alarm: published and stored within about 5 s, evaluated within one 10 s period.
+         */
+        public static final double HIRES_PERIOD = 10;
+        public static final double HIRES_METRIC_DELAY = 5;
+        public static final double HIRES_ALARM_EVALUATION = 10;
+
+        public Timing {
+            if (metricPeriod <= 0 || periodPhase < 0 || periodPhase > metricPeriod) {
+                throw new IllegalArgumentException("need metricPeriod > 0 and 0 <= periodPhase <= metricPeriod, got "
+                        + metricPeriod + " and " + periodPhase);
+            }
+        }
+
+        /** The defaults for {@code policy}'s alarms: its metric period, bursts landing mid-period. */
+        public static Timing defaults(ScalingPolicy policy) {
+            double period = policy.metric().periodSeconds();
+            return new Timing(period, METRIC_DELAY, ALARM_EVALUATION, period / 2, 5, 45, 30, 20, 8, 0.3, 30, 60,
+                    true, 3600);
+        }
+
+        public Timing withWarmPool(boolean on) {
+            return new Timing(metricPeriod, metricDelay, alarmEvaluation, periodPhase, activityDelay, coldBoot,
+                    imagePull, warmStart, appStart, job, terminate, billingMinimum, on, horizon);
+        }
+
+        public Timing withPeriodPhase(double phase) {
+            return new Timing(metricPeriod, metricDelay, alarmEvaluation, phase, activityDelay, coldBoot,
+                    imagePull, warmStart, appStart, job, terminate, billingMinimum, warmPool, horizon);
+        }
+
+        public Timing withJob(double seconds) {
+            return new Timing(metricPeriod, metricDelay, alarmEvaluation, periodPhase, activityDelay, coldBoot,
+                    imagePull, warmStart, appStart, seconds, terminate, billingMinimum, warmPool, horizon);
+        }
+
+        /** Another trigger (period, delivery and evaluation delays); bursts land mid-period of the new period. */
+        public Timing withTrigger(double period, double delay, double evaluation) {
+            return new Timing(period, delay, evaluation, period / 2, activityDelay, coldBoot,
+                    imagePull, warmStart, appStart, job, terminate, billingMinimum, warmPool, horizon);
+        }
+
+        /** The 10 s high-resolution custom-metric trigger (see {@link #HIRES_PERIOD}). */
+        public Timing highResolution() {
+            return withTrigger(HIRES_PERIOD, HIRES_METRIC_DELAY, HIRES_ALARM_EVALUATION);
         }
     }
 
     /**
-     * One burst's outcome.
+     * What arrives when: request arrival times in seconds on a grid where a period ends every
+     * {@link Timing#metricPeriod()} seconds, the first at {@code metricPeriod}. Reported times count from the first
+     * arrival.
      *
-     * @param requests                requests in the burst
-     * @param peakInstances           most instances launched or running at once
-     * @param allDoneSeconds          when the last request was answered
-     * @param scaledInSeconds         when the group was back at min with no instance left running
-     * @param instanceMinutes         billed instance time (launch to stop), in minutes
-     * @param loweredWhileInFlight    times capacity went down while a message was in flight (must be 0)
-     * @param stoppedBusyInstances    instances stopped while holding a message (must be 0)
-     * @param answered                requests answered (must equal requests)
-     * @param decisions               the timeline of alarm evaluations that changed capacity
+     * @param name     the {@code scenario=} of the line
+     * @param arrivals arrival times, sorted
      */
-    public record Result(int requests, int peakInstances, double allDoneSeconds, double scaledInSeconds,
-                         double instanceMinutes, int loweredWhileInFlight, int stoppedBusyInstances, int answered,
-                         List<String> decisions) {
+    public record Scenario(String name, double[] arrivals) {
+
+        public Scenario {
+            arrivals = arrivals.clone();
+            Arrays.sort(arrivals);
+            if (arrivals.length == 0 || arrivals[0] < 0) {
+                throw new IllegalArgumentException("a scenario needs arrivals at t >= 0: " + name);
+            }
+        }
+
+        /** {@code requests} at once, at {@code at}. */
+        public static Scenario at(String name, int requests, double at) {
+            double[] arrivals = new double[requests];
+            Arrays.fill(arrivals, at);
+            return new Scenario(name, arrivals);
+        }
+
+        /** {@code requests} at once, {@link Timing#periodPhase()} before a period ends. */
+        public static Scenario burst(int requests, Timing timing) {
+            return at("burst", requests, timing.metricPeriod() - timing.periodPhase());
+        }
+
+        /** {@code requests}, one every {@code every} seconds from {@code from}. */
+        public static Scenario trickle(String name, int requests, double every, double from) {
+            double[] arrivals = new double[requests];
+            for (int i = 0; i < requests; i++) {
+                arrivals[i] = from + i * every;
+            }
+            return new Scenario(name, arrivals);
+        }
+
+        /** Both scenarios' requests, under {@code name}. */
+        public Scenario and(String name, Scenario other) {
+            double[] all = Arrays.copyOf(arrivals, arrivals.length + other.arrivals.length);
+            System.arraycopy(other.arrivals, 0, all, arrivals.length, other.arrivals.length);
+            return new Scenario(name, all);
+        }
+
+        public Scenario named(String other) {
+            return new Scenario(other, arrivals);
+        }
+
+        public int requests() {
+            return arrivals.length;
+        }
+    }
+
+    /**
+     * One scenario's outcome; times in seconds from the first arrival.
+     *
+     * @param scenario             the scenario's name
+     * @param requests             requests in the scenario
+     * @param peakInstances        most instances launched or running at once
+     * @param firstAnswerSeconds   when the first request was answered
+     * @param allDoneSeconds       when the last request was answered
+     * @param scaledInSeconds      when the group was back at min with no instance left running
+     * @param instanceMinutes      billed instance time (launch to stop, at least {@link Timing#billingMinimum()} per
+     *                             start), in minutes
+     * @param timeouts             requests answered after the caller's timeout, or never (must be 0)
+     * @param lost                 requests never answered (must be 0)
+     * @param longestWaitSeconds   the longest any caller waited for its answer
+     * @param loweredWhileInFlight times capacity went down while a message was in flight (must be 0)
+     * @param stoppedBusyInstances instances stopped while holding a message (must be 0)
+     * @param firstScaleOutAt      simulated time (not from the first arrival) of the first capacity increase, or NaN
+     * @param firstScaleInAt       simulated time of the first capacity decrease, or NaN
+     * @param decisions            the timeline of alarm evaluations that changed capacity
+     */
+    public record Result(String scenario, int requests, int peakInstances, double firstAnswerSeconds,
+                         double allDoneSeconds, double scaledInSeconds, double instanceMinutes, int timeouts,
+                         int lost, double longestWaitSeconds, int loweredWhileInFlight, int stoppedBusyInstances,
+                         double firstScaleOutAt, double firstScaleInAt, List<String> decisions) {
 
         public String line() {
             return String.format(Locale.ROOT,
-                    "simulate: requests=%d peak_instances=%d all_done_s=%.0f scaled_in_s=%.0f instance_minutes=%.1f",
-                    requests, peakInstances, allDoneSeconds, scaledInSeconds, instanceMinutes);
+                    "simulate: scenario=%s requests=%d peak_instances=%d first_answer_s=%.0f all_done_s=%.0f "
+                            + "scaled_in_s=%.0f instance_minutes=%.1f timeouts=%d lost=%d",
+                    scenario, requests, peakInstances, firstAnswerSeconds, allDoneSeconds, scaledInSeconds,
+                    instanceMinutes, timeouts, lost);
+        }
+
+        public int answered() {
+            return requests - lost;
+        }
+
+        /** The same outcome under another scenario name. */
+        public Result named(String name) {
+            return new Result(name, requests, peakInstances, firstAnswerSeconds, allDoneSeconds, scaledInSeconds,
+                    instanceMinutes, timeouts, lost, longestWaitSeconds, loweredWhileInFlight, stoppedBusyInstances,
+                    firstScaleOutAt, firstScaleInAt, decisions);
+        }
+
+        /** Nothing lost, no caller timed out, no capacity removed while anything was in flight. */
+        public boolean ok() {
+            return lost == 0 && timeouts == 0 && loweredWhileInFlight == 0 && stoppedBusyInstances == 0;
         }
     }
 
@@ -65,10 +203,22 @@ public final class ScalingSimulator {
 
     private final ScalingPolicy policy;
     private final Timing timing;
+    private final double resultTimeout;
 
+    /** Callers give up after the policy's {@code callers.resultTimeoutSeconds}. */
     public ScalingSimulator(ScalingPolicy policy, Timing timing) {
+        this(policy, timing, policy.callers().resultTimeoutSeconds());
+    }
+
+    /** Callers give up after {@code resultTimeoutSeconds} (the --result-timeout override). */
+    public ScalingSimulator(ScalingPolicy policy, Timing timing, double resultTimeoutSeconds) {
         this.policy = policy;
         this.timing = timing;
+        this.resultTimeout = resultTimeoutSeconds;
+    }
+
+    public Timing timing() {
+        return timing;
     }
 
     private static final class Instance {
@@ -76,6 +226,7 @@ public final class ScalingSimulator {
         final double readyAt;
         final double warmupEndsAt;
         double busyUntil = -1;
+        double jobArrival;
         double stoppedAt = Double.NaN;
 
         Instance(double launchedAt, double readyAt, double warmupEndsAt) {
@@ -93,8 +244,13 @@ public final class ScalingSimulator {
         }
     }
 
+    /** A burst of {@code requests} landing {@link Timing#periodPhase()} before a period ends. */
     public Result run(int requests) {
-        Run run = new Run(requests);
+        return run(Scenario.burst(requests, timing));
+    }
+
+    public Result run(Scenario scenario) {
+        Run run = new Run(scenario);
         long ticks = Math.round(timing.horizon() / TICK);
         for (long tick = 0; tick <= ticks; tick++) {
             double t = tick * TICK;
@@ -108,36 +264,97 @@ public final class ScalingSimulator {
         return run.result();
     }
 
+    /**
+     * The scenarios beyond single bursts at the default phase, for this simulator's timing: 100 requests just after a
+     * period starts (they wait a whole period for their sample: the worst phase), mid-period and just before it ends;
+     * two waves (7, then 100 while the first wave's instances boot); a steady trickle (one request every 10 s for 10
+     * minutes, off the sample instants); and a burst during scale-in (20, then 100 while those 20 instances stop).
+     * The waves and the scale-in burst are placed from a run of their first part alone.
+     */
+    public List<Scenario> scenarios() {
+        double period = timing.metricPeriod();
+        List<Scenario> list = new ArrayList<>();
+        list.add(Scenario.at("burst-period-start", 100, TICK));
+        list.add(Scenario.at("burst-mid-period", 100, period / 2));
+        list.add(Scenario.at("burst-period-end", 100, period - TICK));
+        double from = period - timing.periodPhase();
+        Scenario first = Scenario.at("first-wave", 7, from);
+        double booting = run(first).firstScaleOutAt() + timing.activityDelay() + bootSeconds() / 2;
+        list.add(first.and("two-waves", Scenario.at("second-wave", 100, booting)));
+        // A quarter interval after mid-period: the arrivals fall between the sample instants and the alarm actions
+        // (of the 60 s and of the 10 s trigger); see docs/scaling.md for a trickle that hits them.
+        list.add(Scenario.trickle("steady-trickle", 60, 10, from + 2.5));
+        Scenario before = Scenario.at("before-scale-in", 20, from);
+        double stopping = run(before).firstScaleInAt() + timing.terminate() / 2;
+        list.add(before.and("burst-during-scale-in", Scenario.at("during-scale-in", 100, stopping)));
+        return list;
+    }
+
+    /**
+     * A burst of {@code requests} landing at every phase of the period, in {@code step} s steps from just after a
+     * period starts to its end; the outcome whose caller waited longest.
+     */
+    public Result worstPhase(int requests, double step) {
+        Result worst = null;
+        for (double at = TICK; at <= timing.metricPeriod(); at += step) {
+            Result result = run(Scenario.at("burst-" + Math.round(at) + "s-into-period", requests, at));
+            if (worst == null || result.longestWaitSeconds() > worst.longestWaitSeconds()
+                    || result.timeouts() > worst.timeouts()) {
+                worst = result;
+            }
+        }
+        return worst;
+    }
+
+    /** Launch (or start from the warm pool) to polling. */
+    private double bootSeconds() {
+        return (timing.warmPool() ? timing.warmStart() : timing.coldBoot() + timing.imagePull()) + timing.appStart();
+    }
+
     /** The state of one run, advanced tick by tick in the order the seams of {@link #run} name. */
     private final class Run {
-        final int requests;
+        final Scenario scenario;
+        final double start;
         final ScalingEngine engine = new ScalingEngine(policy);
-        final double period = policy.metric().periodSeconds();
         final List<Instance> instances = new ArrayList<>();
         final List<String> decisions = new ArrayList<>();
+        /** Arrival times of the visible messages, oldest first. */
+        final Deque<Double> visible = new ArrayDeque<>();
         /** Datapoints (Maximum per period) of the periods that ended, waiting for their delivery time. */
         final List<Datapoint> datapoints = new ArrayList<>();
+        int arrived;
         int desired = policy.minCapacity();
-        long visible;
         long inFlight;
         int answered;
+        int timeouts;
+        double longestWait;
+        double firstAnswer = Double.NaN;
         double allDone = Double.NaN;
         double scaledIn = Double.NaN;
+        double firstScaleOut = Double.NaN;
+        double firstScaleIn = Double.NaN;
         int peak;
         int lowered;
         int stoppedBusy;
-        double periodEnd = timing.periodPhase();
+        double periodEnd = timing.metricPeriod();
 
-        Run(int requests) {
-            this.requests = requests;
-            this.visible = requests;
+        Run(Scenario scenario) {
+            this.scenario = scenario;
+            this.start = scenario.arrivals()[0];
             for (int i = 0; i < policy.minCapacity(); i++) {
                 instances.add(new Instance(0, 0, 0));
             }
         }
 
-        /** Jobs finish; idle running instances take the next visible message (one thread each). */
+        /**
+         * Requests arrive; jobs finish and their callers get the answer (or already gave up); idle running instances
+         * take the oldest visible message (one thread each).
+         */
         void serve(double t) {
+            double[] arrivals = scenario.arrivals();
+            while (arrived < arrivals.length && arrivals[arrived] <= t) {
+                visible.addLast(arrivals[arrived++]);
+            }
             for (Instance instance : instances) {
                 if (t < instance.readyAt) {
                     continue;
@@ -145,30 +362,42 @@ public final class ScalingSimulator {
                 if (instance.busyUntil > 0 && instance.busyUntil <= t) {
                     instance.busyUntil = -1;
                     inFlight--;
-                    answered++;
+                    answer(instance.jobArrival, t);
                 }
                 // A stopping instance drains: it finishes its job (SIGTERM, lifecycle hook) but takes no new one.
-                if (!instance.stopped() && !instance.busy(t) && visible > 0) {
-                    visible--;
+                if (!instance.stopped() && !instance.busy(t) && !visible.isEmpty()) {
+                    instance.jobArrival = visible.removeFirst();
                     inFlight++;
                     instance.busyUntil = t + timing.job();
                 }
             }
-            if (answered == requests && Double.isNaN(allDone)) {
+        }
+
+        private void answer(double arrival, double t) {
+            answered++;
+            double wait = t - arrival;
+            longestWait = Math.max(longestWait, wait);
+            if (wait > resultTimeout) {
+                timeouts++;
+            }
+            if (Double.isNaN(firstAnswer)) {
+                firstAnswer = t;
+            }
+            if (answered == scenario.requests()) {
                 allDone = t;
             }
         }
 
         /**
-         * CloudWatch: SQS reports its approximate counts once a period (one sample per period, so Maximum is that
-         * sample, taken at one instant for both counts), like the group's GroupDesiredCapacity. The datapoint reaches
+         * CloudWatch: the metric reports its counts once a period (one sample per period, so Maximum is that sample,
+         * taken at one instant for both counts), like the group's GroupDesiredCapacity. The datapoint reaches
          * CloudWatch metricDelay after the period ends, the alarm alarmEvaluation later.
          */
         void sample(double t) {
             if (t >= periodEnd) {
-                datapoints.add(new Datapoint(periodEnd + timing.metricDelay() + timing.alarmEvaluation(), visible,
-                        inFlight, desired));
-                periodEnd += period;
+                datapoints.add(new Datapoint(periodEnd + timing.metricDelay() + timing.alarmEvaluation(),
+                        visible.size(), inFlight, desired));
+                periodEnd += timing.metricPeriod();
             }
         }
 
@@ -187,10 +416,18 @@ public final class ScalingSimulator {
                 if (next != desired) {
                     decisions.add(String.format(Locale.ROOT,
                             "t=%.0f datapoint visible=%d inFlight=%d desiredSeen=%d -> %s desired %d -> %d",
-                            t, point.visible(), point.inFlight(), point.desired(), action, desired, next));
+                            t - start, point.visible(), point.inFlight(), point.desired(), action, desired, next));
                 }
-                if (next < desired && inFlight > 0) {
-                    lowered++;
+                if (next > desired && Double.isNaN(firstScaleOut)) {
+                    firstScaleOut = t;
+                }
+                if (next < desired) {
+                    if (Double.isNaN(firstScaleIn)) {
+                        firstScaleIn = t;
+                    }
+                    if (inFlight > 0) {
+                        lowered++;
+                    }
                 }
                 desired = next;
                 stoppedBusy += resize(instances, desired, t);
@@ -201,7 +438,7 @@ public final class ScalingSimulator {
         boolean settled(double t) {
             int live = (int) instances.stream().filter(x -> !x.stopped()).count();
             peak = Math.max(peak, live);
-            if (answered == requests && Double.isNaN(scaledIn) && desired == policy.minCapacity()
+            if (answered == scenario.requests() && Double.isNaN(scaledIn) && desired == policy.minCapacity()
                     && live == policy.minCapacity()
                     && instances.stream().allMatch(x -> !x.stopped() || x.stoppedAt <= t)) {
                 scaledIn = t;
@@ -210,16 +447,24 @@ public final class ScalingSimulator {
             return false;
         }
 
-        /** Bills each instance from launch to stop (or to the end of the run). */
+        /**
+         * Bills each start of an instance from launch to stop (or to the end of the run), at least the billing
+         * minimum; a caller whose request was never answered timed out.
+         */
         Result result() {
             double end = Double.isNaN(scaledIn) ? timing.horizon() : scaledIn;
             double instanceSeconds = 0;
             for (Instance instance : instances) {
+                if (instance.launchedAt >= end) {
+                    continue;
+                }
                 double stop = instance.stopped() ? Math.min(instance.stoppedAt, end) : end;
-                instanceSeconds += Math.max(0, stop - instance.launchedAt);
+                instanceSeconds += Math.max(timing.billingMinimum(), stop - instance.launchedAt);
             }
-            return new Result(requests, peak, allDone, scaledIn, instanceSeconds / 60.0, lowered, stoppedBusy,
-                    answered, decisions);
+            int lost = scenario.requests() - answered;
+            return new Result(scenario.name(), scenario.requests(), peak, firstAnswer - start, allDone - start,
+                    scaledIn - start, instanceSeconds / 60.0, timeouts + lost, lost, longestWait, lowered,
+                    stoppedBusy, firstScaleOut, firstScaleIn, decisions);
         }
     }
 
@@ -232,8 +477,7 @@ public final class ScalingSimulator {
         List<Instance> live = instances.stream().filter(x -> !x.stopped()).toList();
         int launch = desired - live.size();
         for (int i = 0; i < launch; i++) {
-            double boot = timing.warmPool() ? timing.warmStart() : timing.coldBoot() + timing.imagePull();
-            double ready = t + timing.activityDelay() + boot + timing.appStart();
+            double ready = t + timing.activityDelay() + bootSeconds();
             instances.add(new Instance(t + timing.activityDelay(), ready, t + policy.instanceWarmupSeconds()));
         }
         int busyStopped = 0;
