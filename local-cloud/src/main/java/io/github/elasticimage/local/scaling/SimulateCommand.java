@@ -132,7 +132,7 @@ public final class SimulateCommand implements Callable<Integer> {
         }
         List<ScalingSimulator.Result> results = new ArrayList<>();
         List<ScalingSimulator.Scenario> shippedScenarios = scenarios(shipped, "");
-        List<ScalingSimulator.Scenario> hiresScenarios = scenarios(hires, "@hires");
+        List<ScalingSimulator.Scenario> hiresScenarios = highResolution ? scenarios(hires, "@hires") : List.of();
         for (int i = 0; i < shippedScenarios.size(); i++) {
             results.add(print(shipped.run(shippedScenarios.get(i))));
             if (highResolution) {
