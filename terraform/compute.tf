@@ -1,11 +1,14 @@
-# The web host(s) and the classifier launch template (the Auto Scaling group using it is in scaling.tf).
-# Both run Amazon Linux 2023 with Docker, log in to ECR with the instance profile, pull their image and run it with the
-# configuration as environment variables named exactly as in docs/configuration.md.
+# The classifier launch template (its Auto Scaling group is in scaling.tf; the web tier is in web.tf).
+# Both tiers run Amazon Linux 2023 with Docker, log in to ECR with the instance profile, pull their image (one
+# immutable tag, var.image_tag) and run it under systemd with the configuration as environment variables named exactly
+# as in docs/configuration.md (`make tf-check` compares them). Container output goes to CloudWatch Logs (Docker's
+# awslogs driver, one log group per tier); shell access is SSM Session Manager (no SSH, no key pair).
 # No MICRONAUT_ENVIRONMENTS: on AWS the SDK uses the default credential chain (the instance profile, over IMDSv2).
+# JAVA_TOOL_OPTIONS=-XX:+ExitOnOutOfMemoryError: a JVM out of memory exits and systemd starts a fresh one.
 
 locals {
-  web_image        = "${aws_ecr_repository.web.repository_url}:${var.web_image_tag}"
-  classifier_image = "${aws_ecr_repository.classifier.repository_url}:${var.classifier_image_tag}"
+  classifier_image = "${aws_ecr_repository.classifier.repository_url}:${var.image_tag}"
+  jvm_options      = "-XX:+ExitOnOutOfMemoryError"
 
   # Settings both tiers share (service "both" in docs/configuration.md).
   common_environment = {
@@ -15,55 +18,13 @@ locals {
     OUTPUT_BUCKET         = aws_s3_bucket.this["output"].bucket
     RESPONSE_QUEUE_PREFIX = local.response_queue_prefix
     AWS_REGION            = var.region
-  }
-}
-
-resource "aws_instance" "web" {
-  count                       = var.web_host_count
-  ami                         = local.ami_id
-  instance_type               = var.web_instance_type
-  subnet_id                   = var.subnet_ids[count.index % length(var.subnet_ids)]
-  vpc_security_group_ids      = [aws_security_group.web.id]
-  iam_instance_profile        = aws_iam_instance_profile.web.name
-  associate_public_ip_address = var.assign_public_ip
-  user_data_replace_on_change = true
-
-  user_data = templatefile("${path.module}/templates/web.sh.tftpl", merge(local.common_environment, {
-    PORT           = var.web_port
-    RESPONSE_QUEUE = aws_sqs_queue.responses[count.index].name
-    INSTANCE_ID    = "web-${count.index + 1}"
-    RESULT_TIMEOUT = var.result_timeout
-    MAX_PENDING    = var.max_pending
-    image          = local.web_image
-    registry       = local.registry
-  }))
-
-  metadata_options {
-    http_endpoint               = "enabled"
-    http_tokens                 = "required" # IMDSv2 only
-    http_put_response_hop_limit = 1          # the container uses host networking
-  }
-
-  root_block_device {
-    volume_type = "gp3"
-    volume_size = var.root_volume_size_gb
-    encrypted   = true
-  }
-
-  tags = {
-    Name = "${var.name_prefix}-web-${count.index + 1}"
-    Tier = "web"
-  }
-
-  lifecycle {
-    # A newer Amazon Linux release must not replace the running web host on the next apply.
-    ignore_changes = [ami]
+    jvm_options           = local.jvm_options
   }
 }
 
 resource "aws_launch_template" "classifier" {
   name_prefix            = "${var.name_prefix}-classifier-"
-  description            = "Classifier worker: Docker running the classifier-service image"
+  description            = "Classifier worker: Docker running the classifier-service image ${var.image_tag}"
   image_id               = local.ami_id
   instance_type          = var.classifier_instance_type
   update_default_version = true
@@ -102,6 +63,9 @@ resource "aws_launch_template" "classifier" {
     INTRA_OP_THREADS = var.intra_op_threads
     image            = local.classifier_image
     registry         = local.registry
+    log_group        = aws_cloudwatch_log_group.classifier.name
+    group_name       = local.classifier_group_name
+    hook_name        = local.launch_hook_name
   })))
 
   tag_specifications {

@@ -1,4 +1,6 @@
-# One repository per image. `make images` pushes to them with Jib; the hosts pull from them at boot.
+# One repository per image. The deploy pushes both images with one immutable tag (the git commit, var.image_tag); the
+# hosts pull that tag at boot. IMMUTABLE: a tag, once pushed, always names the same image, so a launch template that
+# names it always starts the same code, and a new tag reaches running hosts only by instance refresh (scaling.tf, web.tf).
 
 locals {
   repositories = {
@@ -9,8 +11,8 @@ locals {
 
 resource "aws_ecr_repository" "web" {
   name                 = local.repositories.web
-  image_tag_mutability = "MUTABLE" # `latest` moves with each `make images`
-  force_delete         = true      # `make destroy` removes pushed images too
+  image_tag_mutability = "IMMUTABLE"
+  force_delete         = true # `make destroy` removes pushed images too
 
   image_scanning_configuration {
     scan_on_push = true
@@ -23,7 +25,7 @@ resource "aws_ecr_repository" "web" {
 
 resource "aws_ecr_repository" "classifier" {
   name                 = local.repositories.classifier
-  image_tag_mutability = "MUTABLE"
+  image_tag_mutability = "IMMUTABLE"
   force_delete         = true
 
   image_scanning_configuration {
@@ -43,7 +45,7 @@ resource "aws_ecr_lifecycle_policy" "keep_recent" {
   policy = jsonencode({
     rules = [{
       rulePriority = 1
-      description  = "Keep the 5 newest images"
+      description  = "Keep the 5 newest images (the running tag and a few to roll back to)"
       selection = {
         tagStatus   = "any"
         countType   = "imageCountMoreThan"

@@ -1,11 +1,18 @@
-# One role and instance profile per tier, each allowed only the calls its code makes, only on its own resources.
+# One role and instance profile per tier, each allowed only the calls its code (or its host's scripts) makes, only on
+# its own resources.
 #
-# Wildcards: no action is a wildcard and no resource is "*", with one documented exception: ecr:GetAuthorizationToken
-# (the `docker login` to ECR) supports no resource-level permissions, so AWS requires Resource "*" for it. It only
-# returns a registry login token (which still needs the per-repository pull permissions below to read any image), and
-# it is narrowed here by a condition to this deployment's region. tests/iam.tftest.hcl asserts it is the only "*".
-# S3 object ARNs name key patterns inside this deployment's own buckets (uploads/*, *.json): object keys are ids
-# generated per request, so a key pattern is the narrowest possible grant.
+# Wildcards: in this file's policies no action is a wildcard and no resource is "*", with one documented exception:
+# ecr:GetAuthorizationToken (the `docker login` to ECR) supports no resource-level permissions, so AWS requires
+# Resource "*" for it. It only returns a registry login token (which still needs the per-repository pull permissions
+# below to read any image), and it is narrowed here by a condition to this deployment's region.
+# Resource patterns (tests/iam.tftest.hcl holds each to its place): S3 object keys inside this deployment's own buckets
+# (uploads/*, *.json: keys are ids generated per request); log streams inside the tier's own log group (stream names
+# are instance ids); and the per-instance response queues, <name_prefix>-responses-* in this account and region (each
+# web instance creates its own, named by its EC2 instance id, so the names are not known in advance).
+# Shell access: both roles also carry AWS's managed AmazonSSMManagedInstanceCore (SSM Session Manager instead of SSH).
+# That AWS-maintained policy grants the SSM agent's calls (ssm:UpdateInstanceInformation, ssmmessages:*, ...) on
+# Resource "*", since those APIs have no resource to scope to; it is the only managed policy attached
+# (tests/iam.tftest.hcl asserts it).
 
 locals {
   input_bucket_arn  = aws_s3_bucket.this["input"].arn
@@ -29,7 +36,9 @@ locals {
     Condition = { StringEquals = { "aws:RequestedRegion" = var.region } }
   }
 
-  ecr_pull_actions = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+  ecr_pull_actions       = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+  log_actions            = ["logs:CreateLogStream", "logs:PutLogEvents"]
+  ssm_managed_policy_arn = "arn:${local.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
   web_policy = {
     Version = "2012-10-17"
@@ -49,11 +58,12 @@ locals {
         Resource = [aws_sqs_queue.dead_letter.arn]
       },
       {
-        # ResponsePoller receives answers on the host's fixed response queue and deletes them.
-        Sid      = "ReceiveOwnResponses"
+        # ResponseQueue creates <prefix>-<instance id> at start and deletes it at shutdown; ResponsePoller receives
+        # answers on it and deletes them.
+        Sid      = "OwnResponseQueue"
         Effect   = "Allow"
-        Action   = ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
-        Resource = aws_sqs_queue.responses[*].arn
+        Action   = ["sqs:CreateQueue", "sqs:DeleteMessage", "sqs:DeleteQueue", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
+        Resource = [local.response_queue_arn_pattern]
       },
       {
         # S3ImageStore stores uploads, checks one exists (HeadObject needs s3:GetObject), deletes one when queueing fails.
@@ -81,6 +91,13 @@ locals {
         Action   = local.ecr_pull_actions
         Resource = [aws_ecr_repository.web.arn]
       },
+      {
+        # Docker's awslogs driver: one stream per instance in the tier's log group.
+        Sid      = "WriteWebLogs"
+        Effect   = "Allow"
+        Action   = local.log_actions
+        Resource = ["${aws_cloudwatch_log_group.web.arn}:log-stream:*"]
+      },
       local.ecr_auth_token_statement,
     ]
   }
@@ -102,11 +119,11 @@ locals {
         Resource = [aws_sqs_queue.requests.arn]
       },
       {
-        # JobProcessor answers on the request's replyTo: one of the web hosts' response queues.
-        Sid      = "AnswerWebHosts"
+        # JobProcessor answers on the request's replyTo: one of the web instances' response queues.
+        Sid      = "AnswerWebInstances"
         Effect   = "Allow"
         Action   = ["sqs:SendMessage"]
-        Resource = aws_sqs_queue.responses[*].arn
+        Resource = [local.response_queue_arn_pattern]
       },
       {
         # JobProcessor reads the upload, and deletes one it cannot decode.
@@ -133,14 +150,47 @@ locals {
         Action   = local.ecr_pull_actions
         Resource = [aws_ecr_repository.classifier.arn]
       },
+      {
+        Sid      = "WriteClassifierLogs"
+        Effect   = "Allow"
+        Action   = local.log_actions
+        Resource = ["${aws_cloudwatch_log_group.classifier.arn}:log-stream:*"]
+      },
       local.ecr_auth_token_statement,
     ]
   }
 }
 
+# Calls on the tier's own Auto Scaling group, in a policy of their own: the group's ARN exists only once the group does,
+# and the group waits for the main policy (its first instances pull their image at once).
+locals {
+  web_group_policy = {
+    Version = "2012-10-17"
+    Statement = [{
+      # web-unhealthy (templates/web.sh.tftpl): the instance reports itself when its service keeps failing.
+      Sid      = "ReportOwnHealth"
+      Effect   = "Allow"
+      Action   = ["autoscaling:SetInstanceHealth"]
+      Resource = [aws_autoscaling_group.web.arn]
+    }]
+  }
+
+  classifier_group_policy = {
+    Version = "2012-10-17"
+    Statement = [{
+      # classifier-launch completes the launch lifecycle hook (CONTINUE or ABANDON, retried until this policy
+      # exists); classifier-unhealthy reports a worker that keeps failing (templates/classifier.sh.tftpl).
+      Sid      = "CompleteOwnLaunchAndReportHealth"
+      Effect   = "Allow"
+      Action   = ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceHealth"]
+      Resource = [aws_autoscaling_group.classifier.arn]
+    }]
+  }
+}
+
 resource "aws_iam_role" "web" {
   name_prefix        = "${var.name_prefix}-web-"
-  description        = "Web host of ${var.name_prefix}: send requests, read its responses, store uploads, pull its image."
+  description        = "Web instances of ${var.name_prefix}: send requests, own a response queue, store uploads, pull their image."
   assume_role_policy = jsonencode(local.ec2_assume_role_policy)
 }
 
@@ -148,6 +198,12 @@ resource "aws_iam_role_policy" "web" {
   name   = "web-least-privilege"
   role   = aws_iam_role.web.id
   policy = jsonencode(local.web_policy)
+}
+
+resource "aws_iam_role_policy" "web_group" {
+  name   = "web-own-group"
+  role   = aws_iam_role.web.id
+  policy = jsonencode(local.web_group_policy)
 }
 
 resource "aws_iam_instance_profile" "web" {
@@ -167,7 +223,20 @@ resource "aws_iam_role_policy" "classifier" {
   policy = jsonencode(local.classifier_policy)
 }
 
+resource "aws_iam_role_policy" "classifier_group" {
+  name   = "classifier-own-group"
+  role   = aws_iam_role.classifier.id
+  policy = jsonencode(local.classifier_group_policy)
+}
+
 resource "aws_iam_instance_profile" "classifier" {
   name_prefix = "${var.name_prefix}-classifier-"
   role        = aws_iam_role.classifier.name
+}
+
+# SSM Session Manager (`aws ssm start-session --target <instance id>`) instead of SSH: no key pair, no inbound port.
+resource "aws_iam_role_policy_attachment" "ssm" {
+  for_each   = { web = aws_iam_role.web.name, classifier = aws_iam_role.classifier.name }
+  role       = each.value
+  policy_arn = local.ssm_managed_policy_arn
 }

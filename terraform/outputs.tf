@@ -1,26 +1,62 @@
-output "web_url" {
-  description = "Base URL of the (first) web host: POST images to <web_url>/classify; pass it to `make load-test URL=...`."
-  value       = "http://${aws_instance.web[0].public_dns}:${var.web_port}"
+# Outputs read by the deploy script and the docs (../notes: the deploy contract). After the targeted apply of the ECR
+# repositories (step 1 of the deploy) only web_repository_url, classifier_repository_url and region are known;
+# tests/targeted_apply.tftest.hcl checks exactly that step.
+
+output "region" {
+  description = "Region everything was created in."
+  value       = var.region
+  # An output that depends on nothing targeted is not written by a targeted apply; this one must be, after step 1.
+  depends_on = [aws_ecr_repository.web]
 }
 
-output "web_urls" {
-  description = "Base URLs of every web host."
-  value       = [for h in aws_instance.web : "http://${h.public_dns}:${var.web_port}"]
+output "web_repository_url" {
+  description = "ECR repository URL of the web-service image (the deploy pushes <url>:<image_tag> here)."
+  value       = aws_ecr_repository.web.repository_url
+}
+
+output "classifier_repository_url" {
+  description = "ECR repository URL of the classifier-service image (the deploy pushes <url>:<image_tag> here)."
+  value       = aws_ecr_repository.classifier.repository_url
+}
+
+output "web_url" {
+  description = "Base URL of the web tier (the load balancer; https:// when certificate_arn is set): POST images to <web_url>/classify."
+  value       = "${local.https ? "https" : "http"}://${aws_lb.web.dns_name}"
 }
 
 output "request_queue_url" {
-  description = "URL of the request queue (REQUEST_QUEUE)."
+  description = "URL of the request queue (REQUEST_QUEUE); the load test's --queue-url."
   value       = aws_sqs_queue.requests.url
 }
 
 output "dead_letter_queue_url" {
-  description = "URL of the request queue's dead-letter queue (DEAD_LETTER_QUEUE): requests that failed 3 receives."
+  description = "URL of the request queue's dead-letter queue (DEAD_LETTER_QUEUE): requests that failed max_receive_count receives."
   value       = aws_sqs_queue.dead_letter.url
 }
 
-output "response_queue_urls" {
-  description = "URLs of the web hosts' fixed response queues (RESPONSE_QUEUE), one per host."
-  value       = aws_sqs_queue.responses[*].url
+output "classifier_asg_name" {
+  description = "Name of the classifier workers' Auto Scaling group; the load test's --asg-name."
+  value       = aws_autoscaling_group.classifier.name
+}
+
+output "web_asg_name" {
+  description = "Name of the web tier's Auto Scaling group."
+  value       = aws_autoscaling_group.web.name
+}
+
+output "dashboard_url" {
+  description = "CloudWatch dashboard: queue visible and in flight, dead letters, workers desired/in service/warm, load balancer latency and 5xx."
+  value       = "https://${var.region}.console.aws.amazon.com/cloudwatch/home?region=${var.region}#dashboards:name=${aws_cloudwatch_dashboard.overview.dashboard_name}"
+}
+
+output "client_timeout_seconds" {
+  description = "How long a client (the load test) should wait for an answer: scaling-policy.json callers.clientTimeoutSeconds, above the web tier's RESULT_TIMEOUT."
+  value       = local.callers.clientTimeoutSeconds
+}
+
+output "result_timeout_seconds" {
+  description = "The web tier's RESULT_TIMEOUT in seconds (scaling-policy.json callers.resultTimeoutSeconds)."
+  value       = local.result_timeout_seconds
 }
 
 output "input_bucket" {
@@ -33,17 +69,7 @@ output "output_bucket" {
   value       = aws_s3_bucket.this["output"].bucket
 }
 
-output "web_repository_url" {
-  description = "ECR repository URL of the web-service image (`make images` pushes here)."
-  value       = aws_ecr_repository.web.repository_url
-}
-
-output "classifier_repository_url" {
-  description = "ECR repository URL of the classifier-service image (`make images` pushes here)."
-  value       = aws_ecr_repository.classifier.repository_url
-}
-
-output "region" {
-  description = "Region everything was created in."
-  value       = var.region
+output "log_groups" {
+  description = "CloudWatch Logs groups of the containers' output, one stream per EC2 instance id."
+  value       = { web = aws_cloudwatch_log_group.web.name, classifier = aws_cloudwatch_log_group.classifier.name }
 }

@@ -1,5 +1,7 @@
-# Request queue with its dead-letter queue, and one fixed response queue per web host (RESPONSE_QUEUE), so the web
-# tier needs no sqs:CreateQueue. All queues are encrypted with SQS-managed keys (SSE-SQS: no KMS permissions needed).
+# Request queue with its dead-letter queue. The response queues are not here: each web instance creates its own
+# (<RESPONSE_QUEUE_PREFIX>-<EC2 instance id>) at start and deletes it when it stops (web-service's ResponseQueue), since
+# web instances come and go with their Auto Scaling group; see iam.tf for the grant and web.tf for orphans.
+# All queues are encrypted with SQS-managed keys (SSE-SQS: no KMS permissions needed).
 
 resource "aws_sqs_queue" "dead_letter" {
   name                      = local.dead_letter_queue_name
@@ -28,14 +30,4 @@ resource "aws_sqs_queue_redrive_allow_policy" "dead_letter" {
     redrivePermission = "byQueue"
     sourceQueueArns   = [aws_sqs_queue.requests.arn]
   })
-}
-
-# One per web host: <RESPONSE_QUEUE_PREFIX>-web-<n>. Answers are useless once their caller has given up, so they are
-# kept for the minimum of 60 s (as the per-instance queues the web tier creates locally).
-resource "aws_sqs_queue" "responses" {
-  count                     = var.web_host_count
-  name                      = "${local.response_queue_prefix}-web-${count.index + 1}"
-  message_retention_seconds = 60
-  receive_wait_time_seconds = 20
-  sqs_managed_sse_enabled   = true
 }

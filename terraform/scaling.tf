@@ -6,7 +6,8 @@
 #              scale-out can never lower capacity, even when the desired-capacity metric lags.
 #   scale-in:  alarm on visible + in flight <= 0 for scaleIn.evaluationPeriods periods; the policy sets the exact
 #              capacity minCapacity. The only way down, and only when nothing is in flight.
-#   warm pool: stopped instances that already pulled the image start in ~20 s instead of ~75 s cold.
+#   warm pool: stopped instances that already pulled the image start in ~20 s instead of ~75 s cold; at most
+#              max_group_prepared_capacity instances running + prepared; scale-in returns instances to the pool.
 
 locals {
   scaling   = jsondecode(file("${path.module}/../scaling-policy.json"))
@@ -28,16 +29,19 @@ locals {
 }
 
 resource "aws_autoscaling_group" "classifier" {
-  name_prefix         = "${var.name_prefix}-classifier-"
+  name                = local.classifier_group_name
   min_size            = local.scaling.minCapacity
   max_size            = local.scaling.maxCapacity
   desired_capacity    = local.scaling.minCapacity
   vpc_zone_identifier = var.subnet_ids
-  health_check_type   = "EC2"
+  # EC2 status checks here; the worker's own health is reported by the instance: it completes the launch hook only
+  # when /health answers, and marks itself Unhealthy (SetInstanceHealth) when its container keeps failing (compute.tf).
+  health_check_type         = "EC2"
+  health_check_grace_period = 0 # the launch hook already holds an instance until its worker is healthy
 
   default_instance_warmup = local.scaling.instanceWarmupSeconds
 
-  # GroupDesiredCapacity feeds the scale-out alarm; the rest is for the console and the load test.
+  # GroupDesiredCapacity feeds the scale-out alarm; the rest is for the dashboard and the load test.
   enabled_metrics = [
     "GroupDesiredCapacity",
     "GroupInServiceInstances",
@@ -48,6 +52,7 @@ resource "aws_autoscaling_group" "classifier" {
     "GroupMaxSize",
     "WarmPoolWarmedCapacity",
     "WarmPoolPendingCapacity",
+    "WarmPoolTotalCapacity",
   ]
   metrics_granularity = "1Minute"
 
@@ -56,14 +61,43 @@ resource "aws_autoscaling_group" "classifier" {
     version = aws_launch_template.classifier.latest_version
   }
 
+  # Without it AWS stops a warm-pool instance as soon as it launches (user data interrupted, never rerun) and puts a
+  # started one InService before its worker runs. With it: Warmed:Pending:Wait until the image is pulled, and
+  # Pending:Wait again when the instance leaves the pool, until the worker's /health answers. Part of the group (not a
+  # separate aws_autoscaling_lifecycle_hook) so it exists before the first instance launches. No answer within the
+  # heartbeat timeout: ABANDON (the instance is terminated and replaced).
+  initial_lifecycle_hook {
+    name                 = local.launch_hook_name
+    lifecycle_transition = "autoscaling:EC2_INSTANCE_LAUNCHING"
+    heartbeat_timeout    = var.lifecycle_heartbeat_timeout_seconds
+    default_result       = "ABANDON"
+  }
+
   warm_pool {
     pool_state = local.scaling.warmPool.poolState
     min_size   = local.scaling.warmPool.minSize
+    # Running + prepared instances at most: the pool holds this minus the running workers. Unset, AWS uses the
+    # group's maximum (20 instances, 400 GiB of EBS billed while they wait).
+    max_group_prepared_capacity = var.max_group_prepared_capacity
 
     instance_reuse_policy {
       reuse_on_scale_in = local.scaling.warmPool.reuseOnScaleIn
     }
   }
+
+  # A new launch template version (image_tag, settings, AMI) replaces running and warm-pool instances. Launch first
+  # (up to 200 %), keep every running worker until its replacement is healthy.
+  instance_refresh {
+    strategy = "Rolling"
+    preferences {
+      min_healthy_percentage = 100
+      max_healthy_percentage = 200
+      skip_matching          = true
+    }
+  }
+
+  # The first warm-pool instances launch with the group and pull their image at once.
+  depends_on = [aws_iam_role_policy.classifier, aws_iam_role_policy_attachment.ssm]
 
   lifecycle {
     # The scaling policies own the desired capacity; `terraform apply` must not reset it.

