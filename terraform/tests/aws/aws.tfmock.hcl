@@ -21,15 +21,32 @@ mock_resource "aws_autoscaling_policy" {
   }
 }
 
-mock_resource "aws_autoscaling_group" {
-  defaults = {
-    arn = "arn:aws:autoscaling:us-east-1::autoScalingGroup:mock"
+# Distinct ARNs per group and log group, so a grant on the wrong one shows.
+override_resource {
+  target = aws_autoscaling_group.web
+  values = {
+    arn = "arn:aws:autoscaling:us-east-1::autoScalingGroup:0a1b2c3d-web:autoScalingGroupName/image-recognition-web"
   }
 }
 
-mock_resource "aws_cloudwatch_log_group" {
-  defaults = {
-    arn = "arn:aws:logs:us-east-1::log-group:mock"
+override_resource {
+  target = aws_autoscaling_group.classifier
+  values = {
+    arn = "arn:aws:autoscaling:us-east-1::autoScalingGroup:0a1b2c3d-classifier:autoScalingGroupName/image-recognition-classifier"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_log_group.web
+  values = {
+    arn = "arn:aws:logs:us-east-1::log-group:/image-recognition/web"
+  }
+}
+
+override_resource {
+  target = aws_cloudwatch_log_group.classifier
+  values = {
+    arn = "arn:aws:logs:us-east-1::log-group:/image-recognition/classifier"
   }
 }
 

@@ -1,0 +1,160 @@
+# Instances that always become workers: the launch lifecycle hook completed from the instance, a bounded warm pool
+# that reuses instances, restarts and self-reported health, and a rollout by immutable tag and instance refresh.
+
+mock_provider "aws" {
+  source = "./tests/aws"
+}
+
+variables {
+  subnet_ids        = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
+  web_allowed_cidrs = ["203.0.113.0/24"]
+  image_tag         = "0123abc"
+}
+
+run "launch_hook_holds_each_worker_until_it_is_ready" {
+  command = apply
+
+  assert {
+    condition = anytrue([for h in aws_autoscaling_group.classifier.initial_lifecycle_hook :
+      h.lifecycle_transition == "autoscaling:EC2_INSTANCE_LAUNCHING" && h.default_result == "ABANDON"
+      && h.heartbeat_timeout == var.lifecycle_heartbeat_timeout_seconds
+    ])
+    error_message = "The classifier group needs a launch lifecycle hook that abandons an instance that never reports ready."
+  }
+
+  # The instance completes exactly that hook of exactly this group.
+  assert {
+    condition = alltrue([for h in aws_autoscaling_group.classifier.initial_lifecycle_hook : alltrue([
+      for fragment in [
+        "aws autoscaling complete-lifecycle-action",
+        "--auto-scaling-group-name \"${aws_autoscaling_group.classifier.name}\"",
+        "--lifecycle-hook-name \"${h.name}\"",
+        "autoscaling/target-lifecycle-state",
+      ] : strcontains(base64decode(aws_launch_template.classifier.user_data), fragment)
+    ])])
+    error_message = "The worker's user data must complete the group's launch hook by its names."
+  }
+
+  # CONTINUE only after the image is pulled (and, going InService, the worker answers /health); ABANDON on failure.
+  assert {
+    condition = (
+      can(regex("(?s)classifier-pull; then.*complete ABANDON.*docker run --rm --network none --entrypoint java[^\\n]*-version; then\\s+complete CONTINUE", base64decode(aws_launch_template.classifier.user_data)))
+      && can(regex("(?s)systemctl start classifier.service[^\\n]*\\n.*curl -fsS[^\\n]*/health[^\\n]*; then\\s+[^\\n]*\\n\\s+complete CONTINUE.*complete ABANDON", base64decode(aws_launch_template.classifier.user_data)))
+    )
+    error_message = "The worker must CONTINUE only after its image is pulled (warm pool) or its /health answers (InService), and ABANDON otherwise."
+  }
+
+  # The worker starts only from the launch script (never Warmed:*), which runs on every boot (warm-pool instances
+  # are stopped and started again; user data runs once).
+  assert {
+    condition = (
+      strcontains(base64decode(aws_launch_template.classifier.user_data), "systemctl enable classifier-launch.service")
+      && !strcontains(base64decode(aws_launch_template.classifier.user_data), "systemctl enable classifier.service")
+    )
+    error_message = "The launch script must run on every boot and be the only thing that starts the worker."
+  }
+}
+
+run "warm_pool_is_bounded_and_reuses_instances" {
+  command = apply
+
+  assert {
+    condition     = aws_autoscaling_group.classifier.warm_pool[0].max_group_prepared_capacity == var.max_group_prepared_capacity && var.max_group_prepared_capacity <= 4
+    error_message = "max_group_prepared_capacity must be set explicitly (default at most 4; AWS's default is the group's maximum of 20)."
+  }
+
+  assert {
+    condition     = aws_autoscaling_group.classifier.warm_pool[0].instance_reuse_policy[0].reuse_on_scale_in == true
+    error_message = "Scale-in must return instances to the warm pool."
+  }
+
+  assert {
+    condition     = contains(aws_autoscaling_group.classifier.enabled_metrics, "WarmPoolWarmedCapacity")
+    error_message = "The warm pool size must be reported (dashboard)."
+  }
+}
+
+run "warm_pool_size_is_a_variable" {
+  command = plan
+
+  variables {
+    max_group_prepared_capacity = 4
+  }
+
+  assert {
+    condition     = aws_autoscaling_group.classifier.warm_pool[0].max_group_prepared_capacity == 4
+    error_message = "max_group_prepared_capacity must follow its variable."
+  }
+}
+
+run "failing_containers_are_restarted_then_replaced" {
+  command = apply
+
+  assert {
+    condition = alltrue([for ud in [base64decode(aws_launch_template.classifier.user_data), base64decode(aws_launch_template.web.user_data)] : alltrue([
+      for fragment in [
+        "Restart=always",
+        "StartLimitBurst=5",
+        "aws autoscaling set-instance-health",
+        "--health-status Unhealthy",
+        "JAVA_TOOL_OPTIONS=-XX:+ExitOnOutOfMemoryError",
+      ] : strcontains(ud, fragment)
+    ])])
+    error_message = "Both tiers: containers restarted by systemd, JVMs exit on OutOfMemoryError, an instance that keeps failing marks itself Unhealthy."
+  }
+
+  assert {
+    condition = (
+      strcontains(base64decode(aws_launch_template.classifier.user_data), "OnFailure=classifier-unhealthy.service")
+      && strcontains(base64decode(aws_launch_template.web.user_data), "OnFailure=web-unhealthy.service")
+      && strcontains(base64decode(aws_launch_template.classifier.user_data), "systemctl restart classifier.service")
+    )
+    error_message = "A service that exhausts its restarts must trigger the Unhealthy report; a hung worker is restarted by the watchdog."
+  }
+}
+
+run "one_immutable_tag_rolled_out_by_instance_refresh" {
+  command = apply
+
+  assert {
+    condition = (
+      strcontains(base64decode(aws_launch_template.classifier.user_data), "${aws_ecr_repository.classifier.repository_url}:${var.image_tag}")
+      && strcontains(base64decode(aws_launch_template.web.user_data), "${aws_ecr_repository.web.repository_url}:${var.image_tag}")
+      && !strcontains(base64decode(aws_launch_template.classifier.user_data), ":latest")
+      && !strcontains(base64decode(aws_launch_template.web.user_data), ":latest")
+    )
+    error_message = "Both launch templates must run their image at image_tag."
+  }
+
+  assert {
+    condition     = aws_ecr_repository.web.image_tag_mutability == "IMMUTABLE" && aws_ecr_repository.classifier.image_tag_mutability == "IMMUTABLE"
+    error_message = "Image tags must be immutable: a tag always names the same image."
+  }
+
+  assert {
+    condition = alltrue([for g in [aws_autoscaling_group.classifier, aws_autoscaling_group.web] :
+      length(g.instance_refresh) == 1 && g.instance_refresh[0].strategy == "Rolling"
+      && g.instance_refresh[0].preferences[0].min_healthy_percentage == 100
+    ])
+    error_message = "Both groups need an instance refresh that keeps every healthy instance until its replacement is ready."
+  }
+
+  # The groups follow the newest launch template version, so a new image_tag changes them and starts the refresh.
+  assert {
+    condition = (
+      aws_autoscaling_group.classifier.launch_template[0].version == tostring(aws_launch_template.classifier.latest_version)
+      && aws_autoscaling_group.web.launch_template[0].version == tostring(aws_launch_template.web.latest_version)
+    )
+    error_message = "Both groups must use their launch template's latest version."
+  }
+}
+
+run "rejects_the_moving_latest_tag" {
+  command = plan
+
+  variables {
+    image_tag = "latest"
+  }
+
+  expect_failures = [var.image_tag]
+}
