@@ -31,7 +31,7 @@ locals {
 resource "aws_autoscaling_group" "classifier" {
   name                = local.classifier_group_name
   min_size            = local.scaling.minCapacity
-  max_size            = local.scaling.maxCapacity
+  max_size            = coalesce(var.classifier_max_size, local.scaling.maxCapacity)
   desired_capacity    = local.scaling.minCapacity
   vpc_zone_identifier = var.subnet_ids
   # EC2 status checks here; the worker's own health is reported by the instance: it completes the launch hook only

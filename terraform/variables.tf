@@ -120,6 +120,17 @@ variable "certificate_arn" {
   }
 }
 
+variable "classifier_max_size" {
+  description = "Most classifier workers. Null: the policy file's maxCapacity (20). Lower it when the account's EC2 vCPU quota cannot hold that many (the deploy's MAX_WORKERS); the scaling steps stay those of scaling-policy.json, capped at this maximum."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.classifier_max_size == null || try(var.classifier_max_size >= 1 && var.classifier_max_size <= 20 && floor(var.classifier_max_size) == var.classifier_max_size, false)
+    error_message = "classifier_max_size must be null or a whole number between 1 and 20."
+  }
+}
+
 variable "max_group_prepared_capacity" {
   description = "Warm pool: most instances running plus prepared (stopped, image pulled). The pool holds this minus the running workers; each stopped one bills its EBS volume (root_volume_size_gb). Without it AWS prepares up to the group's maximum (20 instances, 400 GiB)."
   type        = number

@@ -151,3 +151,26 @@ run "scale_in_only_when_nothing_is_visible_or_in_flight_for_the_window" {
     error_message = "The scale-in alarm must invoke the scale-in policy."
   }
 }
+
+run "max_workers_can_be_lowered_for_the_vcpu_quota" {
+  command = plan
+
+  variables {
+    classifier_max_size = 5
+  }
+
+  assert {
+    condition     = aws_autoscaling_group.classifier.max_size == 5 && aws_autoscaling_group.classifier.min_size == jsondecode(file("../scaling-policy.json")).minCapacity
+    error_message = "classifier_max_size must replace the policy's maxCapacity as the group's maximum."
+  }
+}
+
+run "rejects_a_zero_maximum" {
+  command = plan
+
+  variables {
+    classifier_max_size = 0
+  }
+
+  expect_failures = [var.classifier_max_size]
+}
