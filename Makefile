@@ -96,7 +96,7 @@ TF            ?= terraform
 .PHONY: tf-check
 tf-check: ## Terraform offline checks: fmt, init (local plugins), validate, test (mocked AWS), user-data names vs docs/configuration.md
 	@if ! command -v $(TF) >/dev/null 2>&1; then \
-	  echo "SKIPPED: tf-check: '$(TF)' is not installed (needs Terraform >= 1.5)"; exit 0; fi; \
+	  echo "SKIPPED: tf-check: '$(TF)' is not installed (needs Terraform >= 1.7)"; exit 0; fi; \
 	if [ ! -d "$(TF_PLUGIN_DIR)/registry.terraform.io/hashicorp/aws" ]; then \
 	  echo "SKIPPED: tf-check: no AWS provider under $(TF_PLUGIN_DIR) (the registry is unreachable offline)"; exit 0; fi; \
 	set -e; cd $(TF_DIR); \
@@ -105,6 +105,7 @@ tf-check: ## Terraform offline checks: fmt, init (local plugins), validate, test
 	  $(TF) init -input=false -backend=false -plugin-dir=$(TF_PLUGIN_DIR) >/dev/null; \
 	echo "tf-check: terraform validate"; $(TF) validate -no-color; \
 	echo "tf-check: terraform test"; $(TF) test -no-color; \
+	echo "tf-check: worker launch script against stand-ins (tests/user-data)"; tests/user-data/classifier-launch-test.sh; \
 	echo "tf-check: user-data settings are named as in docs/configuration.md"; \
 	for name in $$(grep -ohE '^[A-Z][A-Z0-9_]+=' templates/*.tftpl | tr -d = | sort -u); do \
 	  grep -q "\`$$name\`" ../docs/configuration.md || { echo "tf-check: $$name is not in docs/configuration.md"; exit 1; }; \

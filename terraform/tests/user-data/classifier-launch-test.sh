@@ -1,0 +1,108 @@
+#!/bin/bash
+# Runs the worker's launch script (templates/classifier.sh.tftpl, classifier-launch) against recording stand-ins for
+# aws, docker, curl, systemctl, imds and sleep, in every lifecycle case, and checks what it tells Auto Scaling.
+# Offline; needs `terraform init` done in terraform/ (it renders the template with `terraform console`).
+# Usage: tests/user-data/classifier-launch-test.sh (from terraform/). Last line: launch-test: cases=<n> failed=<n>.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+vars='REQUEST_QUEUE="q", DEAD_LETTER_QUEUE="d", INPUT_BUCKET="i", OUTPUT_BUCKET="o", RESPONSE_QUEUE_PREFIX="p",
+  AWS_REGION="us-east-1", jvm_options="-XX:+ExitOnOutOfMemoryError", PORT=8081, WORKER_THREADS=2, INTRA_OP_THREADS=1,
+  image="registry.example/classifier:0123abc", registry="registry.example", log_group="/x/classifier",
+  group_name="x-classifier", hook_name="worker-ready"'
+echo "jsonencode(templatefile(\"templates/classifier.sh.tftpl\", {$(echo "$vars" | tr '\n' ' ')}))" \
+  | terraform console 2>/dev/null | python3 -c 'import json,sys; print(json.loads(json.loads(sys.stdin.read())), end="")' \
+  > "$work/user-data.sh"
+
+# The scripts the user data installs: cat > /usr/local/bin/<name> <<'SH' ... SH
+mkdir -p "$work/bin" "$work/stubs"
+for name in classifier-launch classifier-pull; do
+  awk -v name="$name" '$0 == "cat > /usr/local/bin/" name " <<'"'"'SH'"'"'" {on=1; next} on && $0 == "SH" {exit} on {print}' \
+    "$work/user-data.sh" > "$work/bin/$name"
+  [ -s "$work/bin/$name" ] || { echo "launch-test: $name not found in the rendered user data"; exit 1; }
+  chmod +x "$work/bin/$name"
+done
+
+# Stand-ins: each records its arguments in $CALLS; behaviour from the case's variables.
+cat > "$work/stubs/imds" <<'SH'
+#!/bin/bash
+echo "imds $*" >> "$CALLS"
+case "$1" in
+  instance-id) echo i-0a1b2c3d4e5f60718 ;;
+  autoscaling/target-lifecycle-state) echo "$TARGET_STATE" ;;
+  *) exit 1 ;;
+esac
+SH
+cat > "$work/stubs/aws" <<'SH'
+#!/bin/bash
+echo "aws $*" >> "$CALLS"
+case "$1 $2" in
+  "ecr get-login-password") echo token ;;
+  "autoscaling complete-lifecycle-action")
+    if [ "${NO_ACTION:-}" = 1 ]; then
+      echo "An error occurred (ValidationError) when calling the CompleteLifecycleAction operation: No active Lifecycle Action found with instance ID i-0a1b2c3d4e5f60718" >&2
+      exit 254
+    fi ;;
+esac
+SH
+cat > "$work/stubs/docker" <<'SH'
+#!/bin/bash
+echo "docker $*" >> "$CALLS"
+case "$1 $2" in
+  "image inspect") [ "$IMAGE_PRESENT" = 1 ] ;;
+  "login --username") cat >/dev/null ;;
+  "pull "*) [ "$PULL_OK" = 1 ] ;;
+  "run --rm") [ "$JAVA_OK" = 1 ] ;;
+  *) exit 0 ;;
+esac
+SH
+cat > "$work/stubs/curl" <<'SH'
+#!/bin/bash
+echo "curl $*" >> "$CALLS"
+n=$(( $(cat "$CALLS.health" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$CALLS.health"
+[ "$HEALTHY_AFTER" -gt 0 ] && [ "$n" -ge "$HEALTHY_AFTER" ]
+SH
+printf '#!/bin/bash\necho "systemctl $*" >> "$CALLS"\n' > "$work/stubs/systemctl"
+printf '#!/bin/bash\nexit 0\n' > "$work/stubs/sleep"
+chmod +x "$work/stubs/"*
+
+cases=0; failed=0
+# check <case> <expected exit> <expected result: CONTINUE|ABANDON|none> <worker started: yes|no> VAR=value...
+check() {
+  local name=$1 want_rc=$2 want_result=$3 want_start=$4; shift 4
+  local calls="$work/$name.calls" rc=0 result started=no
+  cases=$((cases + 1))
+  env -i PATH="$work/stubs:$work/bin:/usr/bin:/bin" CALLS="$calls" IMAGE_PRESENT=0 PULL_OK=1 JAVA_OK=1 HEALTHY_AFTER=1 \
+    TARGET_STATE=InService "$@" bash "$work/bin/classifier-launch" > "$work/$name.out" 2>&1 || rc=$?
+  result=$(sed -n 's/.*complete-lifecycle-action.*--lifecycle-action-result \([A-Z]*\).*/\1/p' "$calls" | sort -u | tr '\n' ' ' | sed 's/ $//')
+  grep -q '^systemctl start classifier.service' "$calls" && started=yes
+  # A CONTINUE for an instance going InService must come after the worker was started and answered /health.
+  local order=ok
+  if [ "$result" = CONTINUE ] && [ "$started" = yes ]; then
+    awk '/^systemctl start classifier.service/{s=NR} /^curl .*\/health/{h=NR} /complete-lifecycle-action/{c=NR} END{exit !(s && h && s<h && h<c)}' "$calls" || order=bad
+  fi
+  if [ "$rc" = "$want_rc" ] && [ "${result:-none}" = "$want_result" ] && [ "$started" = "$want_start" ] && [ "$order" = ok ] \
+      && grep -q -- '--auto-scaling-group-name x-classifier --lifecycle-hook-name worker-ready --instance-id i-0a1b2c3d4e5f60718' "$calls" ; then
+    echo "launch-test: $name: ok (exit $rc, ${result:-no} lifecycle result, worker started: $started)"
+  else
+    failed=$((failed + 1))
+    echo "launch-test: $name: FAILED: exit $rc (want $want_rc), result ${result:-none} (want $want_result), started $started (want $want_start), order $order"
+    sed 's/^/    /' "$work/$name.out" "$calls"
+  fi
+}
+
+check warm-pool-prepares           0 CONTINUE no  TARGET_STATE=Warmed:Stopped
+check warm-pool-pull-fails         1 ABANDON  no  TARGET_STATE=Warmed:Stopped PULL_OK=0
+check warm-pool-jvm-fails          1 ABANDON  no  TARGET_STATE=Warmed:Stopped JAVA_OK=0
+check in-service-healthy           0 CONTINUE yes TARGET_STATE=InService HEALTHY_AFTER=3
+check in-service-from-warm-pool    0 CONTINUE yes TARGET_STATE=InService IMAGE_PRESENT=1 PULL_OK=0 HEALTHY_AFTER=2
+check in-service-never-healthy     1 ABANDON  yes TARGET_STATE=InService HEALTHY_AFTER=0
+check in-service-reboot-no-action  0 CONTINUE yes TARGET_STATE=InService NO_ACTION=1
+# A warm-pool instance must never start the worker, even when everything fails.
+if grep -l '^systemctl start classifier' "$work"/warm-pool-*.calls >/dev/null 2>&1; then
+  failed=$((failed + 1)); echo "launch-test: a warm-pool instance started the worker"
+fi
+echo "launch-test: cases=$cases failed=$failed"
+[ "$failed" = 0 ]
