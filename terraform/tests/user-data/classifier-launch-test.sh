@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs the worker's launch script (templates/classifier.sh.tftpl, classifier-launch) against recording stand-ins for
-# aws, docker, curl, systemctl, imds and sleep, in every lifecycle case, and checks what it tells Auto Scaling.
+# aws, docker, curl, systemctl, imds and sleep, in every lifecycle case, and checks what it tells Auto Scaling; then
+# the watchdog (restarts a worker whose /health gives no answer) and the Unhealthy report.
 # Offline; needs `terraform init` done in terraform/ (it renders the template with `terraform console`).
 # Usage: tests/user-data/classifier-launch-test.sh (from terraform/). Last line: launch-test: cases=<n> failed=<n>.
 set -euo pipefail
@@ -18,7 +19,7 @@ echo "jsonencode(templatefile(\"templates/classifier.sh.tftpl\", {$(echo "$vars"
 
 # The scripts the user data installs: cat > /usr/local/bin/<name> <<'SH' ... SH
 mkdir -p "$work/bin" "$work/stubs"
-for name in classifier-launch classifier-pull; do
+for name in classifier-launch classifier-pull classifier-watchdog classifier-unhealthy; do
   awk -v name="$name" '$0 == "cat > /usr/local/bin/" name " <<'"'"'SH'"'"'" {on=1; next} on && $0 == "SH" {exit} on {print}' \
     "$work/user-data.sh" > "$work/bin/$name"
   [ -s "$work/bin/$name" ] || { echo "launch-test: $name not found in the rendered user data"; exit 1; }
@@ -65,7 +66,12 @@ n=$(( $(cat "$CALLS.health" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$CALLS.h
 [ "$HEALTHY_AFTER" -gt 0 ] && [ "$n" -ge "$HEALTHY_AFTER" ]
 SH
 printf '#!/bin/bash\necho "systemctl $*" >> "$CALLS"\n' > "$work/stubs/systemctl"
-printf '#!/bin/bash\nexit 0\n' > "$work/stubs/sleep"
+# sleep returns at once; after SLEEPS calls it fails, which ends the watchdog's `while sleep 30` loop.
+cat > "$work/stubs/sleep" <<'SH'
+#!/bin/bash
+n=$(( $(cat "$CALLS.sleeps" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$CALLS.sleeps"
+[ "$n" -le "${SLEEPS:-1000000}" ]
+SH
 chmod +x "$work/stubs/"*
 
 cases=0; failed=0
@@ -100,6 +106,33 @@ check in-service-healthy           0 CONTINUE yes TARGET_STATE=InService HEALTHY
 check in-service-from-warm-pool    0 CONTINUE yes TARGET_STATE=InService IMAGE_PRESENT=1 PULL_OK=0 HEALTHY_AFTER=2
 check in-service-never-healthy     1 ABANDON  yes TARGET_STATE=InService HEALTHY_AFTER=0
 check in-service-reboot-no-action  0 CONTINUE yes TARGET_STATE=InService NO_ACTION=1
+# watchdog <case> <restarts wanted> VAR=value...: 12 polls of 30 s with the worker active.
+watchdog() {
+  local name=$1 want=$2; shift 2
+  local calls="$work/$name.calls" restarts
+  cases=$((cases + 1))
+  env -i PATH="$work/stubs:$work/bin:/usr/bin:/bin" CALLS="$calls" SLEEPS=12 HEALTHY_AFTER=1 "$@" \
+    bash "$work/bin/classifier-watchdog" > "$work/$name.out" 2>&1 || true
+  restarts=$(grep -c '^systemctl restart classifier.service' "$calls" || true)
+  if [ "$restarts" = "$want" ]; then
+    echo "launch-test: $name: ok ($restarts restarts in 12 polls)"
+  else
+    failed=$((failed + 1)); echo "launch-test: $name: FAILED: $restarts restarts (want $want)"; sed 's/^/    /' "$work/$name.out"
+  fi
+}
+watchdog watchdog-worker-answers 0 HEALTHY_AFTER=1
+watchdog watchdog-worker-silent  3 HEALTHY_AFTER=0
+
+cases=$((cases + 1))
+env -i PATH="$work/stubs:$work/bin:/usr/bin:/bin" CALLS="$work/unhealthy.calls" bash "$work/bin/classifier-unhealthy" \
+  > "$work/unhealthy.out" 2>&1 || true
+if grep -q -- '^aws autoscaling set-instance-health --region us-east-1 --instance-id i-0a1b2c3d4e5f60718 --health-status Unhealthy --no-should-respect-grace-period$' \
+    "$work/unhealthy.calls"; then
+  echo "launch-test: unhealthy-report: ok (set-instance-health Unhealthy for this instance)"
+else
+  failed=$((failed + 1)); echo "launch-test: unhealthy-report: FAILED"; sed 's/^/    /' "$work/unhealthy.out" "$work/unhealthy.calls"
+fi
+
 # A warm-pool instance must never start the worker, even when everything fails.
 if grep -l '^systemctl start classifier' "$work"/warm-pool-*.calls >/dev/null 2>&1; then
   failed=$((failed + 1)); echo "launch-test: a warm-pool instance started the worker"
