@@ -59,10 +59,10 @@ bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through t
 	i=$$(echo "$$best" | sed 's/.*intra_op=\([0-9]*\).*/\1/'); \
 	echo "best raw: $$raw img/s with WORKER_THREADS=$$t INTRA_OP_THREADS=$$i"; \
 	one=$$(sed -n 's/.*threads=1 intra_op=1 .*img_per_s=\([0-9.]*\).*/\1/p' target/bench-raw.txt); \
-	$(MVN) -q -pl load-test -am test -Dshared.dir=$(SHARED_DIR) -Dsurefire.excludedGroups=none -Dgroups=bench \
+	$(MVN) -q -pl system-tests -am test -Dshared.dir=$(SHARED_DIR) -Dsurefire.excludedGroups=none -Dgroups=bench \
 	  -Dsurefire.failIfNoSpecifiedTests=false -Dtest=EndToEndBench -Dbench.raw=$$raw -Dbench.rawOneCore=$${one:-0} -Dbench.workerThreads=$$t -Dbench.intraOp=$$i > target/bench-e2e.log 2>&1 \
 	  || { tail -50 target/bench-e2e.log; exit 1; }; \
-	cat load-test/target/bench-e2e.txt
+	cat system-tests/target/bench-e2e.txt
 
 BATCH_SIZES ?= 1 2 4 8
 BATCH_MODELS ?= classpath:model/mobilenet_v2_int8.pt $(SHARED_DIR)/models/mobilenet_v2_fp32/mobilenet_v2_fp32.pt
