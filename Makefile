@@ -13,6 +13,8 @@ export DJL_CACHE_DIR ?= $(CURDIR)/target/djl-cache
 LOCAL_CLOUD_JAR := local-cloud/target/local-cloud-$(VERSION)-all.jar
 WEB_JAR         := web-service/target/web-service-$(VERSION).jar
 CLASSIFIER_JAR  := classifier-service/target/classifier-service-$(VERSION).jar
+# The raw benches (benchmarks/) run on the benchmarks jar and the classpath Maven writes beside it at package time.
+BENCH_CP         = benchmarks/target/benchmarks-$(VERSION).jar:$$(cat benchmarks/target/classpath.txt)
 # A worker's JVM options, one source: LocalStack.WORKER_JVM_OPTIONS (local runs); the benches use them, image-check
 # asserts that the image passes the same flags (the heap bound aside: the image sizes its heap by the host).
 WORKER_JVM_OPTS := $(shell sed -n 's/.*WORKER_JVM_OPTIONS = "\(.*\)";/\1/p' local-cloud/src/main/java/io/github/elasticimage/local/LocalStack.java)
@@ -52,7 +54,7 @@ FIXTURES      ?= $(SHARED_DIR)/fixtures/imagenet-sample
 bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through the local stack; last line: bench: ...
 	@set -e; $(MVN) -q -DskipTests package; rm -f target/bench-raw.txt; mkdir -p target; \
 	for cfg in $(BENCH_CONFIGS); do t=$${cfg%x*}; i=$${cfg#*x}; \
-	  java $(WORKER_JVM_OPTS) -cp $(CLASSIFIER_JAR) io.github.elasticimage.classifier.bench.RawThroughputBench \
+	  java $(WORKER_JVM_OPTS) -cp $(BENCH_CP) io.github.elasticimage.classifier.bench.RawThroughputBench \
 	    $(FIXTURES) $$t $$i $(BENCH_ROUNDS) 2>/dev/null | grep '^raw:' | tee -a target/bench-raw.txt; done; \
 	best=$$(sort -k1,1 -g -r <(sed 's/.*img_per_s=\([0-9.]*\).*/\1 &/' target/bench-raw.txt) | head -1); \
 	raw=$$(echo "$$best" | cut -d' ' -f1); t=$$(echo "$$best" | sed 's/.*threads=\([0-9]*\).*/\1/'); \
@@ -69,9 +71,9 @@ BATCH_MODELS ?= classpath:model/mobilenet_v2_int8.pt $(SHARED_DIR)/models/mobile
 
 .PHONY: bench-batching
 bench-batching: ## Does micro-batching help? Raw img/s per batch size ($(BATCH_SIZES)), shipped int8 model and fp32
-	@$(MVN) -q -DskipTests package -pl classifier-service -am
+	@$(MVN) -q -DskipTests package -pl benchmarks -am
 	@for model in $(BATCH_MODELS); do for cfg in 2x1 1x2; do t=$${cfg%x*}; i=$${cfg#*x}; \
-	  timeout 600 java $(WORKER_JVM_OPTS) -Dbench.model=$$model -cp $(CLASSIFIER_JAR) \
+	  timeout 600 java $(WORKER_JVM_OPTS) -Dbench.model=$$model -cp $(BENCH_CP) \
 	    io.github.elasticimage.classifier.bench.BatchingBench $(FIXTURES) $$t $$i 5 $(BATCH_SIZES) 2>/dev/null \
 	    | grep '^batch:'; done; done
 

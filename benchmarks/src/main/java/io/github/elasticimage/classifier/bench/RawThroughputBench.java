@@ -14,7 +14,7 @@ import java.util.concurrent.Executors;
  * Raw classifier throughput on this machine, with the production code path (decode, preprocess, inference on the
  * bundled model): {@code threads} callers, each with its own Predictor, share one model, {@code intraOp} PyTorch
  * threads each. Prints one {@code raw:} line. Used by {@code make bench}:
- * {@code java -cp classifier-service.jar io.github.elasticimage.classifier.bench.RawThroughputBench DIR THREADS INTRA_OP ROUNDS}.
+ * {@code java -cp BENCHMARKS_CLASSPATH io.github.elasticimage.classifier.bench.RawThroughputBench DIR THREADS INTRA_OP ROUNDS}.
  */
 public final class RawThroughputBench {
 

@@ -24,7 +24,7 @@ import java.util.concurrent.Executors;
  * on batches of {@code B} images ({@code B x 3 x 224 x 224}) instead of one at a time. Prints one {@code batch:} line
  * per batch size, with how many top-1 labels agree with batch size 1 (they must all agree). Used by
  * {@code make bench-batching}:
- * {@code java -cp classifier-service.jar io.github.elasticimage.classifier.bench.BatchingBench DIR THREADS INTRA_OP
+ * {@code java -cp BENCHMARKS_CLASSPATH io.github.elasticimage.classifier.bench.BatchingBench DIR THREADS INTRA_OP
  * ROUNDS B...}.
  */
 public final class BatchingBench {
