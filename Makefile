@@ -15,9 +15,9 @@ WEB_JAR         := web-service/target/web-service-$(VERSION).jar
 CLASSIFIER_JAR  := classifier-service/target/classifier-service-$(VERSION).jar
 # The raw benches (benchmarks/) run on the benchmarks jar and the classpath Maven writes beside it at package time.
 BENCH_CP         = benchmarks/target/benchmarks-$(VERSION).jar:$$(cat benchmarks/target/classpath.txt)
-# A worker's JVM options, one source: LocalStack.WORKER_JVM_OPTIONS (local runs); the benches use them, image-check
+# A worker's JVM options, one source: LocalSystem.WORKER_JVM_OPTIONS (local runs); the benches use them, image-check
 # asserts that the image passes the same flags (the heap bound aside: the image sizes its heap by the host).
-WORKER_JVM_OPTS := $(shell sed -n 's/.*WORKER_JVM_OPTIONS = "\(.*\)";/\1/p' local-cloud/src/main/java/io/github/elasticimage/local/LocalStack.java)
+WORKER_JVM_OPTS := $(shell sed -n 's/.*WORKER_JVM_OPTIONS = "\(.*\)";/\1/p' local-cloud/src/main/java/io/github/elasticimage/local/LocalSystem.java)
 
 .PHONY: help build run test clean
 
@@ -51,7 +51,7 @@ BENCH_ROUNDS  ?= 15
 FIXTURES      ?= $(SHARED_DIR)/fixtures/imagenet-sample
 
 .PHONY: bench
-bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through the local stack; last line: bench: ...
+bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through the local system; last line: bench: ...
 	@set -e; $(MVN) -q -DskipTests package; rm -f target/bench-raw.txt; mkdir -p target; \
 	for cfg in $(BENCH_CONFIGS); do t=$${cfg%x*}; i=$${cfg#*x}; \
 	  java $(WORKER_JVM_OPTS) -cp $(BENCH_CP) io.github.elasticimage.classifier.bench.RawThroughputBench \
@@ -132,7 +132,7 @@ image-check: ## Build the image tars on a scratch base and check entrypoint, por
 	  --file 'app/classes/io/github/elasticimage/web/Application\.class' \
 	  --file 'app/resources/application\.yml'
 	@test -n "$(filter-out -Xmx%,$(WORKER_JVM_OPTS))" \
-	  || { echo "image-check: no worker JVM flags read from LocalStack.WORKER_JVM_OPTIONS"; exit 1; }
+	  || { echo "image-check: no worker JVM flags read from LocalSystem.WORKER_JVM_OPTIONS"; exit 1; }
 	image-smoke/check-image-tar.sh classifier-service/target/jib-image.tar \
 	  --main io.github.elasticimage.classifier.Application --port 8081 \
 	  --env DJL_OFFLINE=true --env DJL_CACHE_DIR=/tmp/djl-cache \

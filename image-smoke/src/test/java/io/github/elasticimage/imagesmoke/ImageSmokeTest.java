@@ -1,7 +1,7 @@
 package io.github.elasticimage.imagesmoke;
 
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,7 +68,7 @@ class ImageSmokeTest {
             Assumptions.abort(message);
         }
         long started = System.nanoTime();
-        LocalCloud cloud = SharedLocalCloud.get();
+        LocalAwsServers cloud = SharedLocalAwsServers.get();
         Map<String, String> env = cloud.serviceEnvironment();
         webPort = freePort();
         int healthPort = freePort();

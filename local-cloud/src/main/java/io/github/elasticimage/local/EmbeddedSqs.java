@@ -29,7 +29,7 @@ public final class EmbeddedSqs implements AutoCloseable {
         SQSRestServer server = SQSRestServerBuilder
                 .withInterface(host)
                 .withPort(port)
-                .withAWSRegion(LocalCloud.REGION)
+                .withAWSRegion(LocalAwsServers.REGION)
                 .start();
         server.waitUntilStarted();
         return server;
@@ -59,7 +59,7 @@ public final class EmbeddedSqs implements AutoCloseable {
 
     /**
      * Starts a stopped server again on the same address and port (chaos tests: an SQS outage). It starts empty: the
-     * caller recreates the queues ({@link LocalCloud#restartSqs()}). Retries for up to 15 s while the old binding
+     * caller recreates the queues ({@link LocalAwsServers#restartSqs()}). Retries for up to 15 s while the old binding
      * is still being released.
      */
     public synchronized void restart() {

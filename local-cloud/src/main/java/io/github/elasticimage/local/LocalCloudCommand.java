@@ -74,11 +74,11 @@ public final class LocalCloudCommand implements Callable<Integer> {
             description = "Runnable classifier-service jar (default: ${DEFAULT-VALUE}).")
     Path classifierJar;
 
-    @Option(names = "--web-jvm-opts", defaultValue = LocalStack.WEB_JVM_OPTIONS, split = " ",
+    @Option(names = "--web-jvm-opts", defaultValue = LocalSystem.WEB_JVM_OPTIONS, split = " ",
             description = "JVM options of the web process (default: ${DEFAULT-VALUE}).")
     List<String> webJvmOpts = new ArrayList<>();
 
-    @Option(names = "--worker-jvm-opts", defaultValue = LocalStack.WORKER_JVM_OPTIONS, split = " ",
+    @Option(names = "--worker-jvm-opts", defaultValue = LocalSystem.WORKER_JVM_OPTIONS, split = " ",
             description = "JVM options of each worker process (default: ${DEFAULT-VALUE}).")
     List<String> workerJvmOpts = new ArrayList<>();
 
@@ -98,7 +98,8 @@ public final class LocalCloudCommand implements Callable<Integer> {
             }
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        LocalCloud cloud = LocalCloud.start(host, sqsPort, s3Port, dataDir.resolve("s3"), LocalResources.defaults());
+        LocalAwsServers cloud = LocalAwsServers.start(host, sqsPort, s3Port, dataDir.resolve("s3"),
+                LocalResources.defaults());
         Map<String, String> workerEnv = new LinkedHashMap<>();
         if (workerThreads != null) {
             workerEnv.put("WORKER_THREADS", Integer.toString(workerThreads));
@@ -108,11 +109,11 @@ public final class LocalCloudCommand implements Callable<Integer> {
             // The web tier can show the autoscaler's decisions (SCALING_TIMELINE_URL in its application.yml).
             webEnv.put("SCALING_TIMELINE_URL", "http://" + host + ":" + autoscalerPort + TimelineServer.PATH);
         }
-        LocalStack.Settings settings = new LocalStack.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
+        LocalSystem.Settings settings = new LocalSystem.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
                 workerJvmOpts, workerEnv, webEnv);
-        LocalStack stack;
+        LocalSystem stack;
         try {
-            stack = LocalStack.start(cloud, settings, workers, System.out);
+            stack = LocalSystem.start(cloud, settings, workers, System.out);
         } catch (RuntimeException e) {
             cloud.close();
             throw e;

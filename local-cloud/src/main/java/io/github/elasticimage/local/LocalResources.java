@@ -2,7 +2,8 @@ package io.github.elasticimage.local;
 
 /**
  * Names and settings of the queues and buckets the local default creates. The env var names returned by
- * {@link LocalCloud#serviceEnvironment()} are the ones the services' application.yml and the Terraform user data use.
+ * {@link LocalAwsServers#serviceEnvironment()} are the ones the services' application.yml and the Terraform user data
+ * use.
  *
  * @param requestQueue        request queue name
  * @param deadLetterQueue     dead-letter queue of the request queue

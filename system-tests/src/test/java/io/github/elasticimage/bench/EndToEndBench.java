@@ -2,9 +2,9 @@ package io.github.elasticimage.bench;
 
 import io.github.elasticimage.contract.Messages;
 import io.github.elasticimage.e2e.ServiceJars;
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.LocalStack;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.LocalSystem;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import org.junit.jupiter.api.Tag;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.waiters.S3Waiter;
@@ -37,7 +37,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * {@code make bench}, end-to-end half: the full local stack (HTTP -> S3 -> SQS -> worker -> SQS -> HTTP) with one
+ * {@code make bench}, end-to-end half: the full local system (HTTP -> S3 -> SQS -> worker -> SQS -> HTTP) with one
  * worker process configured as the raw benchmark's best configuration. After a warm-up that lasts until throughput
  * stops rising (the JIT compilers of every process), it measures (1) throughput of 200 requests (the 40 fixture photos
  * x 5) at concurrency 100, median of three bursts, with the CPU each process spent per request; (2) at low load, each
@@ -68,12 +68,12 @@ class EndToEndBench {
                 photos.add(Files.readAllBytes(file));
             }
         }
-        LocalCloud cloud = SharedLocalCloud.get();
-        LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"),
+        LocalAwsServers cloud = SharedLocalAwsServers.get();
+        LocalSystem.Settings settings = new LocalSystem.Settings("127.0.0.1", LocalAwsServers.freePort("127.0.0.1"),
                 ServiceJars.web(), ServiceJars.classifier(),
-                LocalStack.WEB_JVM_ARGS, LocalStack.WORKER_JVM_ARGS,
+                LocalSystem.WEB_JVM_ARGS, LocalSystem.WORKER_JVM_ARGS,
                 Map.of("WORKER_THREADS", threads, "INTRA_OP_THREADS", intraOp));
-        try (LocalStack stack = LocalStack.start(cloud, settings, workers, System.out)) {
+        try (LocalSystem stack = LocalSystem.start(cloud, settings, workers, System.out)) {
             URI url = URI.create(stack.webUrl() + "/classify");
             for (byte[] photo : photos) {                      // warm-up: JIT, connections, predictors
                 send(url, photo).join();
@@ -215,7 +215,7 @@ class EndToEndBench {
      * Pins the worker to cpu 0 and everything else (web tier, this JVM with the servers and the client) to cpu 1 with
      * {@code taskset}, runs two warm-up and three measured bursts, and unpins. Returns the {@code dedicated core:} line.
      */
-    private String dedicatedCore(LocalStack stack, URI url, List<byte[]> photos, int requests, int concurrency,
+    private String dedicatedCore(LocalSystem stack, URI url, List<byte[]> photos, int requests, int concurrency,
                                  double rawOneCore) throws Exception {
         if (Runtime.getRuntime().availableProcessors() != 2 || !Files.isExecutable(Path.of("/usr/bin/taskset"))) {
             return "dedicated core: not measured (needs exactly 2 cores and /usr/bin/taskset)";

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.elasticimage.e2e.ServiceJars;
 import io.github.elasticimage.e2e.WorkerJobLog;
-import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.LocalResources;
-import io.github.elasticimage.local.LocalStack;
+import io.github.elasticimage.local.LocalSystem;
 import io.github.elasticimage.local.ServiceProcess;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -29,11 +29,11 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
- * The chaos tests' own system, once per test JVM: a {@link LocalCloud} on free loopback ports (not the shared one, since
- * these tests stop its servers and change its queue), whose request queue has a 5 s visibility timeout so a killed
- * worker's requests come back quickly; a web tier with a long {@code RESULT_TIMEOUT} (a 100-request burst on a shared
- * 2-core machine) and two classifier workers, each its own JVM from this checkout's jars. It records every worker's
- * {@code job id=... total_ms=...} line, and the label each test image gets when it is classified alone.
+ * The chaos tests' own system, once per test JVM: a {@link LocalAwsServers} on free loopback ports (not the shared
+ * one, since these tests stop its servers and change its queue), whose request queue has a 5 s visibility timeout so a
+ * killed worker's requests come back quickly; a web tier with a long {@code RESULT_TIMEOUT} (a 100-request burst on a
+ * shared 2-core machine) and two classifier workers, each its own JVM from this checkout's jars. It records every
+ * worker's {@code job id=... total_ms=...} line, and the label each test image gets when it is classified alone.
  */
 final class ChaosStack {
 
@@ -46,8 +46,8 @@ final class ChaosStack {
 
     private static ChaosStack instance;
 
-    final LocalCloud cloud;
-    final LocalStack stack;
+    final LocalAwsServers cloud;
+    final LocalSystem stack;
     final Path webJar;
     /** Every finished job the workers logged: worker, request id, queue_wait_ms, total_ms. */
     static final WorkerJobLog JOBS = new WorkerJobLog(System.out);
@@ -56,7 +56,7 @@ final class ChaosStack {
     /** The full answer of each reference classification (its id's result document is in the output bucket). */
     final Map<Path, JsonNode> reference = new LinkedHashMap<>();
 
-    private ChaosStack(LocalCloud cloud, LocalStack stack, Path webJar) {
+    private ChaosStack(LocalAwsServers cloud, LocalSystem stack, Path webJar) {
         this.cloud = cloud;
         this.stack = stack;
         this.webJar = webJar;
@@ -66,15 +66,15 @@ final class ChaosStack {
         if (instance == null) {
             Path webJar = ServiceJars.web();
             Path classifierJar = ServiceJars.classifier();
-            LocalCloud cloud = LocalCloud.start(HOST, 0, 0, Files.createTempDirectory("chaos-s3"),
+            LocalAwsServers cloud = LocalAwsServers.start(HOST, 0, 0, Files.createTempDirectory("chaos-s3"),
                     new LocalResources("chaos-requests", "chaos-requests-dlq", "chaos-input", "chaos-output",
                             "chaos-responses", VISIBILITY_TIMEOUT_S, 3));
-            LocalStack stack;
+            LocalSystem stack;
             try {
-                LocalStack.Settings settings = new LocalStack.Settings(HOST, LocalCloud.freePort(HOST), webJar,
-                        classifierJar, LocalStack.WEB_JVM_ARGS, LocalStack.WORKER_JVM_ARGS, Map.of(),
+                LocalSystem.Settings settings = new LocalSystem.Settings(HOST, LocalAwsServers.freePort(HOST), webJar,
+                        classifierJar, LocalSystem.WEB_JVM_ARGS, LocalSystem.WORKER_JVM_ARGS, Map.of(),
                         Map.of("RESULT_TIMEOUT", RESULT_TIMEOUT, "INSTANCE_ID", WEB_INSTANCE));
-                stack = LocalStack.start(cloud, settings, 2, JOBS.printStream());
+                stack = LocalSystem.start(cloud, settings, 2, JOBS.printStream());
             } catch (RuntimeException e) {
                 cloud.close();
                 throw e;
@@ -148,8 +148,8 @@ final class ChaosStack {
     ServiceProcess startWeb(String name, Map<String, String> extraEnv) {
         Map<String, String> env = new LinkedHashMap<>(cloud.serviceEnvironment());
         env.putAll(extraEnv);
-        ServiceProcess web = ServiceProcess.start(name, webJar, LocalStack.WEB_JVM_ARGS, env, HOST,
-                LocalCloud.freePort(HOST), System.out);
+        ServiceProcess web = ServiceProcess.start(name, webJar, LocalSystem.WEB_JVM_ARGS, env, HOST,
+                LocalAwsServers.freePort(HOST), System.out);
         try {
             web.awaitHealthy(Duration.ofSeconds(120));
         } catch (RuntimeException e) {

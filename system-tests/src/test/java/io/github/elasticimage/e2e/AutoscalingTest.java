@@ -2,9 +2,9 @@ package io.github.elasticimage.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.LocalResources;
-import io.github.elasticimage.local.LocalStack;
+import io.github.elasticimage.local.LocalSystem;
 import io.github.elasticimage.local.scaling.LocalAutoscaler;
 import io.github.elasticimage.local.scaling.ScalingEngine;
 import io.github.elasticimage.local.scaling.ScalingPolicy;
@@ -51,8 +51,8 @@ class AutoscalingTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static LocalCloud cloud;
-    private static LocalStack stack;
+    private static LocalAwsServers cloud;
+    private static LocalSystem stack;
     private static LocalAutoscaler autoscaler;
     private static TimelineServer timelineServer;
     /** Every "job id=..." line the workers printed: which worker processed which request. */
@@ -62,13 +62,13 @@ class AutoscalingTest {
     static void startStackWithAutoscaler() throws IOException {
         Path webJar = ServiceJars.web();
         Path classifierJar = ServiceJars.classifier();
-        cloud = LocalCloud.start("127.0.0.1", 0, 0, Files.createTempDirectory("autoscaling-s3"),
+        cloud = LocalAwsServers.start("127.0.0.1", 0, 0, Files.createTempDirectory("autoscaling-s3"),
                 LocalResources.defaults());
-        LocalStack.Settings settings = new LocalStack.Settings("127.0.0.1", LocalCloud.freePort("127.0.0.1"), webJar,
-                classifierJar, LocalStack.WEB_JVM_ARGS, LocalStack.WORKER_JVM_ARGS, Map.of(),
+        LocalSystem.Settings settings = new LocalSystem.Settings("127.0.0.1", LocalAwsServers.freePort("127.0.0.1"),
+                webJar, classifierJar, LocalSystem.WEB_JVM_ARGS, LocalSystem.WORKER_JVM_ARGS, Map.of(),
                 // Workers boot from zero on a shared 2-core machine: give callers time for that.
                 Map.of("RESULT_TIMEOUT", "150s"));
-        stack = LocalStack.start(cloud, settings, 0, JOBS.printStream());
+        stack = LocalSystem.start(cloud, settings, 0, JOBS.printStream());
         ScalingPolicy policy = ScalingPolicy.packaged();
         autoscaler = new LocalAutoscaler(cloud.sqs(), cloud.queueUrl(cloud.resources().requestQueue()),
                 new ScalingEngine(policy, policy.minCapacity(), MAX_WORKERS),

@@ -1,7 +1,7 @@
 package io.github.elasticimage.e2e;
 
 import io.github.elasticimage.loadtest.Csv;
-import io.github.elasticimage.local.LocalStack;
+import io.github.elasticimage.local.LocalSystem;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,18 +27,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The full local stack (real ElasticMQ and S3Proxy, the web tier and a classifier worker as their own JVMs, the real
+ * The full local system (real ElasticMQ and S3Proxy, the web tier and a classifier worker as their own JVMs, the real
  * model) classifies the 40 labelled ImageNet photos of ../shared/fixtures, sent all at once.
  */
 class EndToEndTest {
 
     private static final Path FIXTURES = Path.of(System.getProperty("shared.dir", "../../shared"), "fixtures");
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static LocalStack stack;
+    private static LocalSystem stack;
 
     @BeforeAll
     static void startStack() {
-        stack = SharedLocalStack.get();
+        stack = SharedLocalSystem.get();
     }
 
     @Test

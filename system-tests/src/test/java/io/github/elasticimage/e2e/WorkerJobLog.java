@@ -10,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Copies the services' output (as {@code LocalStack} prefixes it) to the console and records every worker's
+ * Copies the services' output (as {@code LocalSystem} prefixes it) to the console and records every worker's
  * {@code job id=...} line: which worker processed which request, and, for finished jobs, its queue wait and total time.
  */
 public final class WorkerJobLog extends OutputStream {
@@ -30,7 +30,7 @@ public final class WorkerJobLog extends OutputStream {
         this.console = console;
     }
 
-    /** The stream to hand to {@code LocalStack.start}. */
+    /** The stream to hand to {@code LocalSystem.start}. */
     public PrintStream printStream() {
         return new PrintStream(this, true, StandardCharsets.UTF_8);
     }

@@ -1,7 +1,7 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.queue.PendingRequests;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BackpressureTest {
 
-    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static Map<String, Object> properties(int maxPending, String timeout) {

@@ -1,7 +1,7 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
@@ -45,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class BadInputTest implements TestPropertyProvider {
 
-    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private static final Path SAMPLES = Path.of(System.getProperty("samples.dir"));
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final FakeWorker worker = new FakeWorker(CLOUD);

@@ -5,7 +5,7 @@ import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.ClassificationResult.ErrorCode;
 import io.github.elasticimage.contract.ClassificationResult.Prediction;
 import io.github.elasticimage.contract.Messages;
-import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 import java.util.Arrays;
@@ -22,13 +22,13 @@ final class EspressoWorker implements AutoCloseable {
             new Prediction("cup", 0.061), new Prediction("coffee mug", 0.032), new Prediction("eggnog", 0.018),
             new Prediction("chocolate sauce", 0.007));
 
-    private final LocalCloud cloud;
+    private final LocalAwsServers cloud;
     private final byte[] expected;
     private final String requestQueueUrl;
     private final Thread receiver;
     private volatile boolean running = true;
 
-    EspressoWorker(LocalCloud cloud, byte[] expected) {
+    EspressoWorker(LocalAwsServers cloud, byte[] expected) {
         this.cloud = cloud;
         this.expected = expected.clone();
         this.requestQueueUrl = cloud.queueUrl(cloud.resources().requestQueue());

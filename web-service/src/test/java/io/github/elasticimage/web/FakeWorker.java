@@ -5,7 +5,7 @@ import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.ClassificationResult.ErrorCode;
 import io.github.elasticimage.contract.ClassificationResult.Prediction;
 import io.github.elasticimage.contract.Messages;
-import io.github.elasticimage.local.LocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 import java.security.MessageDigest;
@@ -25,13 +25,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class FakeWorker implements AutoCloseable {
 
-    private final LocalCloud cloud;
+    private final LocalAwsServers cloud;
     private final String requestQueueUrl;
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
     private final Thread receiver;
     private volatile boolean running = true;
 
-    FakeWorker(LocalCloud cloud) {
+    FakeWorker(LocalAwsServers cloud) {
         this.cloud = cloud;
         this.requestQueueUrl = cloud.queueUrl(cloud.resources().requestQueue());
         this.receiver = new Thread(this::run, "fake-worker");

@@ -1,7 +1,7 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class PageBrowserTest implements TestPropertyProvider {
 
-    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
     private static final Path CHROMEDRIVER = Path.of(System.getProperty("chromedriver.binary", "/usr/bin/chromedriver"));
     private static final Path SCREENSHOT = Path.of("target", "screenshots", "page.png");

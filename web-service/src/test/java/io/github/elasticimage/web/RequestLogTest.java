@@ -4,8 +4,8 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.api.ApiExceptionHandler;
 import io.github.elasticimage.web.api.ClassificationService;
 import io.micronaut.core.type.Argument;
@@ -47,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RequestLogTest implements TestPropertyProvider {
 
-    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     /** Path elements, a BEL control character and a right-to-left override (a format character). */
     private static final String HOSTILE_NAME = "../../etc/co\u0007ffee\u202Egnp.png";
     private static final String SANITISED_NAME = "coffeegnp.png";

@@ -1,7 +1,7 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.queue.ResponseQueue;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.http.HttpRequest;
@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class RoutingTest {
 
     private static final int REQUESTS = 120;
-    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
 
     @Test
     void everyCallerGetsItsOwnAnswerAcrossTwoInstances() throws Exception {

@@ -1,7 +1,7 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -45,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StatusAndMetricsTest implements TestPropertyProvider {
 
-    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private final FakeWorker worker = new FakeWorker(CLOUD);
     private final TimelineStub timeline = new TimelineStub("""
             [{"t":1764300000000,"visible":0,"inFlight":0,"desired":1,"running":1},

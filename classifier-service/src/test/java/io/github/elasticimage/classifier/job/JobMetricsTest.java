@@ -3,8 +3,8 @@ package io.github.elasticimage.classifier.job;
 import io.github.elasticimage.contract.ClassificationRequest;
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.Messages;
-import io.github.elasticimage.local.LocalCloud;
-import io.github.elasticimage.local.SharedLocalCloud;
+import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JobMetricsTest implements TestPropertyProvider {
 
-    private static final LocalCloud CLOUD = SharedLocalCloud.get();
+    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName("job-metrics-test-replies")).queueUrl();
 
     @Inject

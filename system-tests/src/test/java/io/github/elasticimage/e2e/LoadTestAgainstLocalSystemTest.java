@@ -3,7 +3,7 @@ package io.github.elasticimage.e2e;
 import io.github.elasticimage.loadtest.Image;
 import io.github.elasticimage.loadtest.LoadTestCommand;
 import io.github.elasticimage.loadtest.Workload;
-import io.github.elasticimage.local.LocalStack;
+import io.github.elasticimage.local.LocalSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -26,11 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The load-test CLI, in-process, fires 100 requests at once at the full local stack (real loopback SQS and S3, web tier
- * and one classifier worker as their own JVMs, the real model) with the bundled sample images: every request must
- * succeed, and every caller must get the label its own image gets when sent alone.
+ * The load-test CLI, in-process, fires 100 requests at once at the full local system (real loopback SQS and S3, web
+ * tier and one classifier worker as their own JVMs, the real model) with the bundled sample images: every request
+ * must succeed, and every caller must get the label its own image gets when sent alone.
  */
-class LoadTestAgainstLocalStackTest {
+class LoadTestAgainstLocalSystemTest {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -40,7 +40,7 @@ class LoadTestAgainstLocalStackTest {
 
     @Test
     void hundredConcurrentRequestsWithTheBundledSamplesAllSucceedWithTheirOwnLabels() throws Exception {
-        LocalStack stack = SharedLocalStack.get();
+        LocalSystem stack = SharedLocalSystem.get();
         String url = stack.webUrl().toString();
 
         // Each bundled sample once, alone: what the model says for it. Two are known from samples/README.md.

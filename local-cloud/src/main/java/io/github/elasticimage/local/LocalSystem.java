@@ -1,5 +1,6 @@
 package io.github.elasticimage.local;
 
+import io.github.elasticimage.local.scaling.LocalAutoscaler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,12 +17,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The whole system on one machine: the {@link LocalCloud} servers, one web-service process and classifier worker
- * processes. {@code make run} and the end-to-end test both use this class.
+ * The whole system on one machine as processes: the {@link LocalAwsServers}, one web-service process and classifier
+ * worker processes. {@code make run} and the system tests use this class.
  */
-public final class LocalStack implements AutoCloseable, io.github.elasticimage.local.scaling.LocalAutoscaler.WorkerPool {
+public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerPool {
 
-    private static final Logger LOG = LoggerFactory.getLogger(LocalStack.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LocalSystem.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     /**
@@ -60,7 +61,7 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
         }
     }
 
-    private final LocalCloud cloud;
+    private final LocalAwsServers cloud;
     private final Settings settings;
     private final PrintStream out;
     private final ServiceProcess web;
@@ -77,7 +78,7 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
         return t;
     });
 
-    private LocalStack(LocalCloud cloud, Settings settings, PrintStream out, ServiceProcess web) {
+    private LocalSystem(LocalAwsServers cloud, Settings settings, PrintStream out, ServiceProcess web) {
         this.cloud = cloud;
         this.settings = settings;
         this.out = out;
@@ -85,12 +86,12 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
     }
 
     /** Starts the web tier and {@code workers} classifier workers, and waits until all are healthy. */
-    public static LocalStack start(LocalCloud cloud, Settings settings, int workers, PrintStream out) {
+    public static LocalSystem start(LocalAwsServers cloud, Settings settings, int workers, PrintStream out) {
         Map<String, String> webEnv = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
         webEnv.putAll(settings.webEnv());
         ServiceProcess web = ServiceProcess.start("web", settings.webJar(), settings.webJvmArgs(), webEnv,
                 settings.host(), settings.webPort(), out);
-        LocalStack stack = new LocalStack(cloud, settings, out, web);
+        LocalSystem stack = new LocalSystem(cloud, settings, out, web);
         try {
             stack.scaleWorkersTo(workers);
             web.awaitHealthy(START_TIMEOUT);
@@ -128,7 +129,7 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
         env.putAll(settings.workerEnv());
         env.put("WORKER_ID", "worker-" + n);
         return ServiceProcess.start("worker-" + n, settings.classifierJar(), settings.workerJvmArgs(), env,
-                settings.host(), LocalCloud.freePort(settings.host()), out);
+                settings.host(), LocalAwsServers.freePort(settings.host()), out);
     }
 
     /**
@@ -218,7 +219,7 @@ public final class LocalStack implements AutoCloseable, io.github.elasticimage.l
         return List.copyOf(workers);
     }
 
-    public LocalCloud cloud() {
+    public LocalAwsServers cloud() {
         return cloud;
     }
 

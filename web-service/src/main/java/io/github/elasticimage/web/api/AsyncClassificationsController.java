@@ -28,14 +28,14 @@ import java.util.regex.Pattern;
  */
 @Controller("/api/v1/classifications")
 @ExecuteOn(TaskExecutors.BLOCKING)
-public class ClassificationsController {
+public class AsyncClassificationsController {
 
     private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     private final ClassificationService service;
     private final ImageInspector inspector;
 
-    public ClassificationsController(ClassificationService service, ImageInspector inspector) {
+    public AsyncClassificationsController(ClassificationService service, ImageInspector inspector) {
         this.service = service;
         this.inspector = inspector;
     }

@@ -21,14 +21,14 @@ import java.util.Map;
  * The local stand-in for the cloud: an SQS server and an S3 server on loopback, with the queues and buckets the
  * services expect. Used by {@code make run} and, once per test JVM, by the integration tests.
  */
-public final class LocalCloud implements AutoCloseable {
+public final class LocalAwsServers implements AutoCloseable {
 
     /** Region name the local servers and clients agree on. */
     public static final String REGION = "us-east-1";
     /** Dummy credentials: the local servers do not check signatures. Never used against AWS. */
     public static final String DUMMY_CREDENTIAL = "local";
 
-    private static final Logger LOG = LoggerFactory.getLogger(LocalCloud.class);
+    private static final Logger LOG = LoggerFactory.getLogger(LocalAwsServers.class);
 
     private final EmbeddedSqs sqsServer;
     private final EmbeddedS3 s3Server;
@@ -36,7 +36,7 @@ public final class LocalCloud implements AutoCloseable {
     private final SqsClient sqs;
     private final S3Client s3;
 
-    private LocalCloud(EmbeddedSqs sqsServer, EmbeddedS3 s3Server, LocalResources resources) {
+    private LocalAwsServers(EmbeddedSqs sqsServer, EmbeddedS3 s3Server, LocalResources resources) {
         this.sqsServer = sqsServer;
         this.s3Server = s3Server;
         this.resources = resources;
@@ -56,7 +56,8 @@ public final class LocalCloud implements AutoCloseable {
     }
 
     /** Starts both servers on the given ports (0 picks a free port) and creates the queues and buckets. */
-    public static LocalCloud start(String host, int sqsPort, int s3Port, Path s3DataDir, LocalResources resources) {
+    public static LocalAwsServers start(String host, int sqsPort, int s3Port, Path s3DataDir,
+                                        LocalResources resources) {
         long started = System.nanoTime();
         EmbeddedSqs sqsServer = EmbeddedSqs.start(host, sqsPort == 0 ? freePort(host) : sqsPort);
         EmbeddedS3 s3Server;
@@ -66,7 +67,7 @@ public final class LocalCloud implements AutoCloseable {
             sqsServer.close();
             throw e;
         }
-        LocalCloud cloud = new LocalCloud(sqsServer, s3Server, resources);
+        LocalAwsServers cloud = new LocalAwsServers(sqsServer, s3Server, resources);
         try {
             cloud.createResources();
         } catch (RuntimeException e) {

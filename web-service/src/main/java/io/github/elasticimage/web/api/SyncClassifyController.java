@@ -21,12 +21,12 @@ import java.util.concurrent.CompletableFuture;
  * {@code Accept: application/json}.
  */
 @Controller
-public class ClassifyController {
+public class SyncClassifyController {
 
     private final ClassificationService service;
     private final ImageInspector inspector;
 
-    public ClassifyController(ClassificationService service, ImageInspector inspector) {
+    public SyncClassifyController(ClassificationService service, ImageInspector inspector) {
         this.service = service;
         this.inspector = inspector;
     }
