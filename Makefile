@@ -15,9 +15,12 @@ WEB_JAR         := web-service/target/web-service-$(VERSION).jar
 CLASSIFIER_JAR  := classifier-service/target/classifier-service-$(VERSION).jar
 # The raw benches (benchmarks/) run on the benchmarks jar and the classpath Maven writes beside it at package time.
 BENCH_CP         = benchmarks/target/benchmarks-$(VERSION).jar:$$(cat benchmarks/target/classpath.txt)
-# A worker's JVM options, one source: LocalSystem.WORKER_JVM_OPTIONS (local runs); the benches use them, image-check
-# asserts that the image passes the same flags (the heap bound aside: the image sizes its heap by the host).
-WORKER_JVM_OPTS := $(shell sed -n 's/.*WORKER_JVM_OPTIONS = "\(.*\)";/\1/p' local-cloud/src/main/java/io/github/elasticimage/local/LocalSystem.java)
+# A worker's JVM options, one source: a java argument file that the image's entrypoint and local runs (LocalSystem)
+# read too; image-check asserts that the image runs java with it. Local runs and the benches add a heap bound
+# (local-worker-jvm.options); the image has none (it sizes its heap by the host), which image-check asserts too.
+WORKER_JVM_OPTIONS       := classifier-service/src/main/jib/app/worker-jvm.options
+LOCAL_WORKER_JVM_OPTIONS := local-cloud/src/main/resources/io/github/elasticimage/local/local-worker-jvm.options
+WORKER_JVM_ARGFILES      := @$(LOCAL_WORKER_JVM_OPTIONS) @$(WORKER_JVM_OPTIONS)
 
 .PHONY: help build run test clean
 
@@ -54,7 +57,7 @@ FIXTURES      ?= $(SHARED_DIR)/fixtures/imagenet-sample
 bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through the local system; last line: bench: ...
 	@set -e; $(MVN) -q -DskipTests package; rm -f target/bench-raw.txt; mkdir -p target; \
 	for cfg in $(BENCH_CONFIGS); do t=$${cfg%x*}; i=$${cfg#*x}; \
-	  java $(WORKER_JVM_OPTS) -cp $(BENCH_CP) io.github.elasticimage.classifier.bench.RawThroughputBench \
+	  java $(WORKER_JVM_ARGFILES) -cp $(BENCH_CP) io.github.elasticimage.classifier.bench.RawThroughputBench \
 	    $(FIXTURES) $$t $$i $(BENCH_ROUNDS) 2>/dev/null | grep '^raw:' | tee -a target/bench-raw.txt; done; \
 	best=$$(sort -k1,1 -g -r <(sed 's/.*img_per_s=\([0-9.]*\).*/\1 &/' target/bench-raw.txt) | head -1); \
 	raw=$$(echo "$$best" | cut -d' ' -f1); t=$$(echo "$$best" | sed 's/.*threads=\([0-9]*\).*/\1/'); \
@@ -73,7 +76,7 @@ BATCH_MODELS ?= classpath:model/mobilenet_v2_int8.pt $(SHARED_DIR)/models/mobile
 bench-batching: ## Does micro-batching help? Raw img/s per batch size ($(BATCH_SIZES)), shipped int8 model and fp32
 	@$(MVN) -q -DskipTests package -pl benchmarks -am
 	@for model in $(BATCH_MODELS); do for cfg in 2x1 1x2; do t=$${cfg%x*}; i=$${cfg#*x}; \
-	  timeout 600 java $(WORKER_JVM_OPTS) -Dbench.model=$$model -cp $(BENCH_CP) \
+	  timeout 600 java $(WORKER_JVM_ARGFILES) -Dbench.model=$$model -cp $(BENCH_CP) \
 	    io.github.elasticimage.classifier.bench.BatchingBench $(FIXTURES) $$t $$i 5 $(BATCH_SIZES) 2>/dev/null \
 	    | grep '^batch:'; done; done
 
@@ -131,12 +134,12 @@ image-check: ## Build the image tars on a scratch base and check entrypoint, por
 	  --main io.github.elasticimage.web.Application --port 8080 \
 	  --file 'app/classes/io/github/elasticimage/web/Application\.class' \
 	  --file 'app/resources/application\.yml'
-	@test -n "$(filter-out -Xmx%,$(WORKER_JVM_OPTS))" \
-	  || { echo "image-check: no worker JVM flags read from LocalSystem.WORKER_JVM_OPTIONS"; exit 1; }
 	image-smoke/check-image-tar.sh classifier-service/target/jib-image.tar \
 	  --main io.github.elasticimage.classifier.Application --port 8081 \
 	  --env DJL_OFFLINE=true --env DJL_CACHE_DIR=/tmp/djl-cache \
-	  $(foreach flag,$(filter-out -Xmx%,$(WORKER_JVM_OPTS)),--jvm-flag $(flag)) \
+	  --jvm-flag -Duser.home=/tmp --jvm-flag -Dai.djl.offline=true --jvm-flag -Djava.awt.headless=true \
+	  --argfile /app/worker-jvm.options=$(WORKER_JVM_OPTIONS) --no-jvm-flag -Xmx \
+	  --file 'app/jib-classpath-file' \
 	  --file 'app/resources/model/mobilenet_v2_int8\.pt' --file 'app/resources/model/synset\.txt' \
 	  --file 'app/libs/pytorch-native-cpu-.*-linux-x86_64\.jar' --file 'app/libs/pytorch-jni-.*\.jar'
 	@echo "image-check: OK"

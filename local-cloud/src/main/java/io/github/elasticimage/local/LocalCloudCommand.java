@@ -78,9 +78,9 @@ public final class LocalCloudCommand implements Callable<Integer> {
             description = "JVM options of the web process (default: ${DEFAULT-VALUE}).")
     List<String> webJvmOpts = new ArrayList<>();
 
-    @Option(names = "--worker-jvm-opts", defaultValue = LocalSystem.WORKER_JVM_OPTIONS, split = " ",
-            description = "JVM options of each worker process (default: ${DEFAULT-VALUE}).")
-    List<String> workerJvmOpts = new ArrayList<>();
+    @Option(names = "--worker-jvm-opts", split = " ", description = "JVM options of each worker process (default: "
+            + "local-worker-jvm.options and classifier-service's worker-jvm.options: ${DEFAULT-VALUE}).")
+    List<String> workerJvmOpts = new ArrayList<>(LocalSystem.WORKER_JVM_ARGS);
 
     @Override
     public Integer call() throws Exception {

@@ -4,8 +4,12 @@ import io.github.elasticimage.local.scaling.LocalAutoscaler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * The whole system on one machine as processes: the {@link LocalAwsServers}, one web-service process and classifier
@@ -24,6 +29,18 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalSystem.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+    /** JVM options of the web process in local runs and tests (the container image sets its own, in its pom). */
+    public static final String WEB_JVM_OPTIONS = "-Xmx512m";
+    /** {@link #WEB_JVM_OPTIONS} as arguments, for {@link Settings}. */
+    public static final List<String> WEB_JVM_ARGS = List.of(WEB_JVM_OPTIONS.split(" "));
+    /**
+     * JVM options of each worker in local runs and tests: the local heap bound ({@code local-worker-jvm.options}), then
+     * the options every worker runs with, the container image's too ({@code worker-jvm.options}, one file in
+     * classifier-service/src/main/jib/app, packaged into this jar). Both are java argument files, one option per line.
+     */
+    public static final List<String> WORKER_JVM_ARGS = Stream.concat(
+            jvmOptions("local-worker-jvm.options").stream(), jvmOptions("worker-jvm.options").stream()).toList();
 
     /**
      * What to run.
@@ -37,21 +54,6 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
      * @param workerEnv      extra environment of each worker (e.g. WORKER_THREADS)
      * @param webEnv         extra environment of the web process (e.g. RESULT_TIMEOUT, SCALING_TIMELINE_URL)
      */
-    /** JVM options of the web process in local runs and tests (the container image sets its own, in its pom). */
-    public static final String WEB_JVM_OPTIONS = "-Xmx512m";
-    /**
-     * JVM options of each worker in local runs and tests, as in the container image (classifier-service/pom.xml): a
-     * bounded heap and the parallel collector. G1's concurrent cycles, triggered by the decoded images and tensors
-     * (humongous objects in a 256 MB heap), cost a worker far more CPU per image than the parallel collector (the
-     * figures: docs/decisions/0009-parallel-gc-for-workers.md).
-     */
-    public static final String WORKER_JVM_OPTIONS = "-Xmx256m -XX:+UseParallelGC";
-
-    /** {@link #WEB_JVM_OPTIONS} as arguments, for {@link Settings}. */
-    public static final List<String> WEB_JVM_ARGS = List.of(WEB_JVM_OPTIONS.split(" "));
-    /** {@link #WORKER_JVM_OPTIONS} as arguments, for {@link Settings}. */
-    public static final List<String> WORKER_JVM_ARGS = List.of(WORKER_JVM_OPTIONS.split(" "));
-
     public record Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
                            List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv) {
 
@@ -83,6 +85,29 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
         this.settings = settings;
         this.out = out;
         this.web = web;
+    }
+
+    /**
+     * The options of a java argument file beside this class: separated by white space or line ends, {@code #} starts a
+     * comment (as the {@code java} launcher reads {@code @file}; quotes are not supported here, and none is needed).
+     */
+    static List<String> jvmOptions(String resource) {
+        try (InputStream in = LocalSystem.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException("no " + resource + " beside " + LocalSystem.class.getName()
+                        + " on the classpath: build local-cloud with Maven, which packages it");
+            }
+            List<String> options = new ArrayList<>();
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\\R")) {
+                String content = line.replaceFirst("#.*", "").strip();
+                if (!content.isEmpty()) {
+                    options.addAll(List.of(content.split("\\s+")));
+                }
+            }
+            return List.copyOf(options);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Starts the web tier and {@code workers} classifier workers, and waits until all are healthy. */
