@@ -29,7 +29,7 @@ public final class LocalAutoscaler implements AutoCloseable {
     /** Every decision, one line each (make run: .local-cloud/scaling-decisions.log, see logback.xml). */
     private static final Logger DECISIONS = LoggerFactory.getLogger("scaling.decisions");
 
-    /** What the autoscaler drives: the local worker processes (LocalStack) or, in tests, a fake. */
+    /** What the autoscaler drives: the local worker processes (LocalSystem) or, in tests, a fake. */
     public interface WorkerPool {
         /** Start or stop workers until {@code desired} are running or booting; must not block on a boot. */
         void requestWorkers(int desired);
