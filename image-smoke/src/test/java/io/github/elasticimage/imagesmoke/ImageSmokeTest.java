@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -69,21 +71,28 @@ class ImageSmokeTest {
         }
         long started = System.nanoTime();
         LocalAwsServers cloud = SharedLocalAwsServers.get();
-        Map<String, String> env = cloud.serviceEnvironment();
+        Map<String, String> local = cloud.serviceEnvironment();
         webPort = freePort();
         int healthPort = freePort();
+        // Local values for the settings the hosts pass (the deployment's own come from Terraform).
+        Map<String, String> values = new HashMap<>(local);
+        values.put("RESULT_TIMEOUT", "60s");
+        values.put("MAX_PENDING", "100");
+        values.put("WORKER_THREADS", "1");
+        values.put("INTRA_OP_THREADS", "1");
+        values.put("INSTANCE_ID", "smoke-" + UUID.randomUUID().toString().substring(0, 8));
+        Path terraform = Path.of(System.getProperty("project.root"), "terraform");
+        Map<String, String> classifierEnv = hostEnvironment(terraform, "classifier", values, healthPort, local);
+        Map<String, String> webEnv = hostEnvironment(terraform, "web", values, webPort, local);
 
+        // As the hosts run them: host networking, the image's own user and entrypoint, the env file's names.
         classifier = new GenericContainer<>(DockerImageName.parse(System.getProperty("image.classifier")))
                 .withNetworkMode("host")
-                .withEnv(env)
-                .withEnv("PORT", Integer.toString(healthPort))
-                .withEnv("WORKER_ID", "smoke-worker")
+                .withEnv(classifierEnv)
                 .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("classifier-container")));
         web = new GenericContainer<>(DockerImageName.parse(System.getProperty("image.web")))
                 .withNetworkMode("host")
-                .withEnv(env)
-                .withEnv("PORT", Integer.toString(webPort))
-                .withEnv("INSTANCE_ID", "smoke-" + UUID.randomUUID().toString().substring(0, 8))
+                .withEnv(webEnv)
                 .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("web-container")));
         classifier.start();
         web.start();
@@ -133,6 +142,17 @@ class ImageSmokeTest {
                 .until(() -> HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
                         .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString())
                         .statusCode() == 200);
+    }
+
+    /** The tier's host settings (user-data names, local values, its port) plus the loopback endpoints. */
+    private static Map<String, String> hostEnvironment(Path terraform, String tier, Map<String, String> values, int port,
+            Map<String, String> local) {
+        Map<String, String> withPort = new HashMap<>(values);
+        withPort.put("PORT", Integer.toString(port));
+        Map<String, String> env = new LinkedHashMap<>(HostEnvironment.forTier(terraform, tier, withPort));
+        LOG.info("image-smoke: {} container gets the user data's settings {}", tier, env.keySet());
+        env.putAll(HostEnvironment.localEndpoints(local));
+        return env;
     }
 
     private static int freePort() throws IOException {
