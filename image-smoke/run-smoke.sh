@@ -20,6 +20,12 @@ stop_dockerd() {
     for _ in $(seq 1 30); do kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
     kill -0 "$dockerd_pid" 2>/dev/null && kill -9 "$dockerd_pid"
   fi
+  # dockerd leaves its network namespace mounted under its exec root; unmount it, or the folder cannot be deleted.
+  if [ -n "$dockerd_pid" ]; then
+    for ns in "$state"/exec/netns/*; do
+      if mountpoint -q "$ns" 2>/dev/null; then umount "$ns" 2>/dev/null || umount -l "$ns"; fi
+    done
+  fi
   if [ -n "$remove_bridge" ] && ip link show docker0 >/dev/null 2>&1; then
     ip link delete docker0 && echo "image-smoke: removed the docker0 bridge"
   fi
