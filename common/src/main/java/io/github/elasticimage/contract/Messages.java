@@ -13,6 +13,14 @@ public final class Messages {
     /** Current contract version. Bump it when a field changes meaning; workers refuse unknown versions. */
     public static final int VERSION = 1;
 
+    /** Prefix of every upload's key in the input bucket (the workers' IAM policy names {@code uploads/*}). */
+    public static final String UPLOAD_PREFIX = "uploads/";
+
+    /** Key of the uploaded image in the input bucket for a request id. */
+    public static String uploadKey(String id) {
+        return UPLOAD_PREFIX + id;
+    }
+
     /** Key of the result object in the output bucket for a request id. */
     public static String resultKey(String id) {
         return id + ".json";

@@ -17,8 +17,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MessagesTest {
 
     @Test
+    void objectKeysAreTheOnesTheWorkerPolicyNames() {
+        // terraform/iam.tf grants the workers uploads/* in the input bucket and *.json in the output bucket.
+        assertEquals("uploads/id-1", Messages.uploadKey("id-1"));
+        assertTrue(Messages.uploadKey("id-1").startsWith(Messages.UPLOAD_PREFIX));
+        assertEquals("id-1.json", Messages.resultKey("id-1"));
+    }
+
+    @Test
     void requestSurvivesARoundTrip() {
-        ClassificationRequest request = ClassificationRequest.of("id-1", "in", "uploads/id-1", "cat.jpg",
+        ClassificationRequest request = ClassificationRequest.of("id-1", "in", Messages.uploadKey("id-1"), "cat.jpg",
                 "http://127.0.0.1:9324/000000000000/image-responses-a", 1_700_000_000_000L);
         String json = Messages.toJson(request);
         assertEquals(request, Messages.parseRequest(json));

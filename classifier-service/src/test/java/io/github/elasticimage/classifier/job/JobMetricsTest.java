@@ -85,7 +85,7 @@ class JobMetricsTest implements TestPropertyProvider {
 
     private String submit(Path image) throws IOException {
         String id = UUID.randomUUID().toString();
-        String key = "uploads/" + id;
+        String key = Messages.uploadKey(id);
         CLOUD.s3().putObject(b -> b.bucket(CLOUD.resources().inputBucket()).key(key),
                 RequestBody.fromBytes(Files.readAllBytes(image)));
         String url = CLOUD.queueUrl(CLOUD.resources().requestQueue());

@@ -43,7 +43,7 @@ class WorkerTest implements TestPropertyProvider {
 
     private String submit(Path image) throws IOException {
         String id = UUID.randomUUID().toString();
-        String key = "uploads/" + id;
+        String key = Messages.uploadKey(id);
         CLOUD.s3().putObject(b -> b.bucket(CLOUD.resources().inputBucket()).key(key),
                 RequestBody.fromBytes(Files.readAllBytes(image)));
         send(Messages.toJson(ClassificationRequest.of(id, CLOUD.resources().inputBucket(), key,
@@ -105,7 +105,7 @@ class WorkerTest implements TestPropertyProvider {
         assertEquals(ClassificationResult.ErrorCode.UNDECODABLE_IMAGE, answer.errorCode());
         assertNull(answer.label());
         await().atMost(Duration.ofSeconds(5)).until(() -> requestQueueDepth() == 0);
-        assertTrue(CLOUD.s3().listObjectsV2(b -> b.bucket(CLOUD.resources().inputBucket()).prefix("uploads/" + id))
+        assertTrue(CLOUD.s3().listObjectsV2(b -> b.bucket(CLOUD.resources().inputBucket()).prefix(Messages.uploadKey(id)))
                 .contents().isEmpty(), "the undecodable upload is deleted");
     }
 

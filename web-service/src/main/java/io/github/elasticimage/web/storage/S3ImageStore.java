@@ -11,7 +11,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
-/** {@link ImageStore} on S3: uploads go to the input bucket as {@code uploads/<id>}, results are read from the output bucket. */
+/** {@link ImageStore} on S3: uploads go to the input bucket as {@link Messages#uploadKey}, results are read from the output bucket. */
 @Singleton
 public class S3ImageStore implements ImageStore {
 
@@ -23,14 +23,10 @@ public class S3ImageStore implements ImageStore {
         this.names = names;
     }
 
-    private static String uploadKey(String id) {
-        return "uploads/" + id;
-    }
-
     @Override
     public boolean exists(String id) {
         try {
-            s3.headObject(b -> b.bucket(names.inputBucket()).key(uploadKey(id)));
+            s3.headObject(b -> b.bucket(names.inputBucket()).key(Messages.uploadKey(id)));
             return true;
         } catch (NoSuchKeyException e) {
             return false;
@@ -44,7 +40,7 @@ public class S3ImageStore implements ImageStore {
 
     @Override
     public StoredImage put(String id, byte[] bytes, String contentType) {
-        String key = uploadKey(id);
+        String key = Messages.uploadKey(id);
         s3.putObject(b -> b.bucket(names.inputBucket()).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
         return new StoredImage(names.inputBucket(), key);
     }
