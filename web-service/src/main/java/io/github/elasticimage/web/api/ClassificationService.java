@@ -5,6 +5,7 @@ import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.web.config.WebProperties;
 import io.github.elasticimage.web.queue.JobQueue;
 import io.github.elasticimage.web.queue.PendingRequests;
+import io.github.elasticimage.web.queue.QueueException;
 import io.github.elasticimage.web.queue.ResponseQueue;
 import io.github.elasticimage.web.storage.ImageStore;
 import io.micronaut.http.HttpStatus;
@@ -50,7 +51,12 @@ public class ClassificationService {
     public CompletableFuture<ClassificationResult> classify(byte[] image, String contentType, String fileName) {
         String id = UUID.randomUUID().toString();
         long started = System.nanoTime();
-        CompletableFuture<ClassificationResult> answer = pending.register(id);
+        CompletableFuture<ClassificationResult> answer;
+        try {
+            answer = pending.register(id);
+        } catch (QueueException.TooManyPending e) {
+            throw new WebException.CapacityExceeded(e.max());
+        }
         try {
             enqueue(id, image, contentType, fileName);
         } catch (RuntimeException e) {
@@ -67,6 +73,9 @@ public class ClassificationService {
                         pending.remove(id);
                         if (cause instanceof TimeoutException) {
                             throw new WebException.ResultTimeout(id, timeoutSeconds);
+                        }
+                        if (cause instanceof QueueException.WorkLost lost) {
+                            throw new WebException.BackendUnavailable("request queue", id, lost.getCause());
                         }
                         throw new CompletionException(cause);
                     }

@@ -1,7 +1,6 @@
 package io.github.elasticimage.web.queue;
 
 import io.github.elasticimage.contract.ClassificationResult;
-import io.github.elasticimage.web.api.WebException;
 import io.github.elasticimage.web.config.WebProperties;
 import jakarta.inject.Singleton;
 
@@ -25,11 +24,15 @@ public class PendingRequests {
         this.max = properties.maxPending();
     }
 
-    /** Registers a caller; fails with 503 when this instance already holds {@code max-pending} callers. */
+    /**
+     * Registers a caller.
+     *
+     * @throws QueueException.TooManyPending when this instance already holds {@code max-pending} callers
+     */
     public CompletableFuture<ClassificationResult> register(String id) {
         if (size.incrementAndGet() > max) {
             size.decrementAndGet();
-            throw new WebException.CapacityExceeded(max);
+            throw new QueueException.TooManyPending(max);
         }
         CompletableFuture<ClassificationResult> future = new CompletableFuture<>();
         pending.put(id, future);

@@ -9,7 +9,6 @@ import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.github.elasticimage.web.api.WebException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.Message;
@@ -68,9 +67,8 @@ public class ResponsePoller {
                 try {
                     queue.recreate();
                     // The queue service lost its state: requests and answers in flight are gone. Tell their callers
-                    // now (503, retry) instead of letting them wait for a timeout.
-                    int failed = pending.failAll(id -> new WebException.BackendUnavailable("request queue", id,
-                            e));
+                    // now (the API answers 503, retry) instead of letting them wait for a timeout.
+                    int failed = pending.failAll(id -> new QueueException.WorkLost(id, e));
                     if (failed > 0) {
                         LOG.warn("the queue service lost in-flight work: {} waiting caller(s) answered 503", failed);
                     }
