@@ -1,5 +1,6 @@
 package io.github.elasticimage.classifier.job;
 
+import io.github.elasticimage.aws.LongPollLoop;
 import io.github.elasticimage.aws.QueueUrls;
 import io.github.elasticimage.aws.ResourceNames;
 import io.github.elasticimage.classifier.config.WorkerProperties;
@@ -80,39 +81,29 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
 
     private void run() {
         String url = queueUrls.urlOf(names.requestQueue());
-        long backoffMs = 100;
-        while (running) {
-            int permits = 0;
-            try {
-                freeThreads.acquire();
-                permits = 1 + freeThreads.drainPermits();
-                int max = Math.min(properties.maxMessages(), permits);
-                List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(max)
-                        .waitTimeSeconds(properties.waitSeconds())
-                        .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
-                if (!running) {
-                    release(url, messages);
-                    return;
-                }
-                for (Message message : messages) {
-                    permits--;
-                    inFlight.incrementAndGet();
-                    workers.execute(() -> runJob(url, message));
-                }
-                backoffMs = 100;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        new LongPollLoop(names.requestQueue(), () -> running, LOG, () -> receiveAndStart(url)).run();
+    }
+
+    /** One long poll for as many requests as there are free job slots (waiting for one), each started on its own. */
+    private void receiveAndStart(String url) throws InterruptedException {
+        freeThreads.acquire();
+        int permits = 1 + freeThreads.drainPermits();
+        try {
+            int max = Math.min(properties.maxMessages(), permits);
+            List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(max)
+                    .waitTimeSeconds(properties.waitSeconds())
+                    .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
+            if (!running) {
+                release(url, messages);
                 return;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                LOG.warn("receiving from {} failed, retrying in {} ms: {}", names.requestQueue(), backoffMs, e.toString());
-                sleep(backoffMs);
-                backoffMs = Math.min(5_000, backoffMs * 2);
-            } finally {
-                freeThreads.release(Math.max(0, permits));
             }
+            for (Message message : messages) {
+                permits--;
+                inFlight.incrementAndGet();
+                workers.execute(() -> runJob(url, message));
+            }
+        } finally {
+            freeThreads.release(Math.max(0, permits));
         }
     }
 
@@ -150,14 +141,6 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
 
     public boolean isRunning() {
         return running;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @PreDestroy

@@ -1,5 +1,6 @@
 package io.github.elasticimage.web.queue;
 
+import io.github.elasticimage.aws.LongPollLoop;
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.Messages;
 import io.github.elasticimage.web.config.WebProperties;
@@ -50,41 +51,32 @@ public class ResponsePoller {
     }
 
     private void run() {
-        long backoffMs = 100;
-        while (running) {
+        new LongPollLoop(queue.name(), () -> running, LOG, this::receiveAndHandle).run();
+    }
+
+    private void receiveAndHandle() {
+        try {
+            // A long poll lasts up to waitSeconds: longer than the client's usual call timeout (AwsClientTimeouts).
+            List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queue.url())
+                    .maxNumberOfMessages(10).waitTimeSeconds(waitSeconds)
+                    .overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofSeconds(waitSeconds + 5L))
+                            .apiCallTimeout(Duration.ofSeconds(waitSeconds + 10L)))).messages();
+            handle(messages);
+        } catch (QueueDoesNotExistException e) {
+            if (!running) {
+                return;
+            }
             try {
-                // A long poll lasts up to waitSeconds: longer than the client's usual call timeout (AwsClientTimeouts).
-                List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(queue.url())
-                        .maxNumberOfMessages(10).waitTimeSeconds(waitSeconds)
-                        .overrideConfiguration(o -> o.apiCallAttemptTimeout(Duration.ofSeconds(waitSeconds + 5L))
-                                .apiCallTimeout(Duration.ofSeconds(waitSeconds + 10L)))).messages();
-                handle(messages);
-                backoffMs = 100;
-            } catch (QueueDoesNotExistException e) {
-                if (!running) {
-                    return;
-                }
-                try {
-                    queue.recreate();
-                    // The queue service lost its state: requests and answers in flight are gone. Tell their callers
-                    // now (the API answers 503, retry) instead of letting them wait for a timeout.
-                    int failed = pending.failAll(id -> new QueueException.WorkLost(id, e));
-                    if (failed > 0) {
-                        LOG.warn("the queue service lost in-flight work: {} waiting caller(s) answered 503", failed);
-                    }
-                } catch (RuntimeException again) {
-                    LOG.warn("could not create response queue {} again, retrying in {} ms: {}", queue.name(), backoffMs,
-                            again.toString());
-                    sleep(backoffMs);
-                    backoffMs = Math.min(5_000, backoffMs * 2);
-                }
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                LOG.warn("receiving answers from {} failed, retrying in {} ms: {}", queue.name(), backoffMs, e.toString());
-                sleep(backoffMs);
-                backoffMs = Math.min(5_000, backoffMs * 2);
+                queue.recreate();
+            } catch (RuntimeException again) {
+                throw new IllegalStateException("could not create response queue " + queue.name() + " again: "
+                        + again, again);
+            }
+            // The queue service lost its state: requests and answers in flight are gone. Tell their callers
+            // now (the API answers 503, retry) instead of letting them wait for a timeout.
+            int failed = pending.failAll(id -> new QueueException.WorkLost(id, e));
+            if (failed > 0) {
+                LOG.warn("the queue service lost in-flight work: {} waiting caller(s) answered 503", failed);
             }
         }
     }
@@ -107,14 +99,6 @@ public class ResponsePoller {
                     .id(Integer.toString(done.size())).receiptHandle(message.receiptHandle()).build());
         }
         sqs.deleteMessageBatch(b -> b.queueUrl(queue.url()).entries(done));
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @PreDestroy
