@@ -81,27 +81,12 @@ public final class EmbeddedS3 implements AutoCloseable {
 
     /**
      * Starts a stopped server again on the same port and data folder (chaos tests: an S3 outage); buckets and objects
-     * are still there. Retries for up to 15 s while the old binding is still being released.
+     * are still there. Retries for up to 15 s while the old binding is still being released
+     * ({@link SamePortRestart}).
      */
     public synchronized void restart() {
         stop();
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (true) {
-            try {
-                proxy = startProxy(endpoint, dataDir);
-                return;
-            } catch (RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while restarting S3Proxy", ie);
-                }
-            }
-        }
+        proxy = SamePortRestart.start("S3Proxy", endpoint, () -> startProxy(endpoint, dataDir));
     }
 
     public synchronized boolean isRunning() {

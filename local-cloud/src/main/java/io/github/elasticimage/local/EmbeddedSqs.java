@@ -60,27 +60,12 @@ public final class EmbeddedSqs implements AutoCloseable {
     /**
      * Starts a stopped server again on the same address and port (chaos tests: an SQS outage). It starts empty: the
      * caller recreates the queues ({@link LocalAwsServers#restartSqs()}). Retries for up to 15 s while the old binding
-     * is still being released.
+     * is still being released
+     * ({@link SamePortRestart}).
      */
     public synchronized void restart() {
         stop();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
-        while (true) {
-            try {
-                server = startServer(host, port);
-                return;
-            } catch (RuntimeException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("cannot restart ElasticMQ on " + endpoint, e);
-                }
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while restarting ElasticMQ", ie);
-                }
-            }
-        }
+        server = SamePortRestart.start("ElasticMQ", endpoint, () -> startServer(host, port));
     }
 
     public synchronized boolean isRunning() {
