@@ -1,21 +1,17 @@
 package io.github.elasticimage.web.api;
 
+import io.github.elasticimage.image.ImageHeader;
 import io.github.elasticimage.web.config.WebProperties;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.Iterator;
 
 /**
  * Decides from the bytes, never from the client's declared content type, whether an upload is an image the workers can
  * classify: the format from its signature (JPEG, PNG, GIF, BMP, WebP, TIFF; anything else is 415), and the dimensions
  * from its header only (a damaged header is 422; more than {@code MAX_IMAGE_PIXELS} pixels is 422, so a decompression
- * bomb is refused without decoding a pixel). Refused uploads are never stored or queued.
+ * bomb is refused without decoding a pixel: {@link ImageHeader}). Refused uploads are never stored or queued.
  */
 @Singleton
 public class ImageInspector {
@@ -44,8 +40,6 @@ public class ImageInspector {
 
     public ImageInspector(WebProperties properties) {
         this.maxPixels = properties.maxImagePixels();
-        // Read uploads from memory: ImageIO would otherwise copy each stream into a temporary file first.
-        ImageIO.setUseCache(false);
     }
 
     public Inspected inspect(byte[] bytes) {
@@ -54,31 +48,16 @@ public class ImageInspector {
             throw new WebException.Refused(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
                     "not a supported image: send a JPEG, PNG, GIF, BMP, WebP or TIFF file");
         }
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) {
-                throw damaged(format, "no reader recognises it");
-            }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                int width = reader.getWidth(0);
-                int height = reader.getHeight(0);
-                if (width <= 0 || height <= 0) {
-                    throw damaged(format, "it has no pixels");
-                }
-                if ((long) width * height > maxPixels) {
-                    throw new WebException.Refused(HttpStatus.UNPROCESSABLE_ENTITY, "the image is " + width + "x"
-                            + height + " pixels; at most " + maxPixels + " pixels are accepted");
-                }
-                return new Inspected(format, width, height);
-            } finally {
-                reader.dispose();
-            }
+        try {
+            return ImageHeader.check(bytes, maxPixels, (reader, width, height) -> new Inspected(format, width, height));
+        } catch (ImageHeader.Refused e) {
+            throw switch (e.problem()) {
+                case NO_READER -> damaged(format, "no reader recognises it");
+                case NO_PIXELS -> damaged(format, "it has no pixels");
+                case TOO_MANY_PIXELS -> new WebException.Refused(HttpStatus.UNPROCESSABLE_ENTITY, "the image is "
+                        + e.width() + "x" + e.height() + " pixels; at most " + maxPixels + " pixels are accepted");
+            };
         } catch (IOException | RuntimeException e) {
-            if (e instanceof WebException w) {
-                throw w;
-            }
             throw damaged(format, e.getMessage());
         }
     }
