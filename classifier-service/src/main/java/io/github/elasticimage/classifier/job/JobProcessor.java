@@ -73,9 +73,24 @@ public class JobProcessor {
      */
     public boolean process(String queueUrl, Message message) {
         long start = System.nanoTime();
-        ClassificationRequest request;
+        ClassificationRequest request = parse(queueUrl, message);
+        if (request == null) {
+            return false;
+        }
+        ClassificationResult result = classify(request, start);
+        storeAndAnswer(request, result);
+        // Logged before the delete: a worker killed after answering either logged the job or left the request to be
+        // delivered again (and logged by whoever takes it), so every answer has a job line.
+        log(request, result, start);
+        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
+        metrics.answered(result);
+        return true;
+    }
+
+    /** The request in the message, or null when it breaks the contract (then left for the dead-letter queue). */
+    private ClassificationRequest parse(String queueUrl, Message message) {
         try {
-            request = Messages.parseRequest(message.body());
+            return Messages.parseRequest(message.body());
         } catch (Messages.MalformedMessageException e) {
             LOG.warn("message {} breaks the contract (receive #{}), left for the dead-letter queue: {}",
                     message.messageId(), message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT),
@@ -85,11 +100,14 @@ public class JobProcessor {
             // receives instead of holding it for maxReceiveCount visibility timeouts.
             sqs.changeMessageVisibility(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle())
                     .visibilityTimeout(0));
-            return false;
+            return null;
         }
+    }
+
+    /** Fetches and classifies the image: a DONE result, or a FAILED one the caller is answered with at once. */
+    private ClassificationResult classify(ClassificationRequest request, long start) {
         long queueWaitMs = Math.max(0, System.currentTimeMillis() - request.submittedAt());
         metrics.queueWait(queueWaitMs);
-        ClassificationResult result;
         long downloadMs = 0;
         long decodeMs = 0;
         long inferenceMs = 0;
@@ -102,23 +120,29 @@ public class JobProcessor {
             metrics.classified(classification);
             decodeMs = classification.preprocessNanos() / 1_000_000;
             inferenceMs = classification.inferenceNanos() / 1_000_000;
-            result = ClassificationResult.done(request.id(), classification.top(), worker,
+            return ClassificationResult.done(request.id(), classification.top(), worker,
                     timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));
         } catch (ImageDecodeException e) {
-            result = ClassificationResult.failed(request.id(), e.code(), e.getMessage(), worker,
+            ClassificationResult failed = ClassificationResult.failed(request.id(), e.code(), e.getMessage(), worker,
                     timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));
             // Nothing will ever use an image that cannot be decoded: do not keep it.
             s3.deleteObject(b -> b.bucket(request.bucket()).key(request.key()));
+            return failed;
         } catch (NoSuchKeyException | NoSuchBucketException e) {
-            result = ClassificationResult.failed(request.id(), ErrorCode.INPUT_MISSING,
+            return ClassificationResult.failed(request.id(), ErrorCode.INPUT_MISSING,
                     "input image not found", worker, timings(queueWaitMs, downloadMs, decodeMs, inferenceMs, start));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while classifying " + request.id(), e);
         }
-        // Store and answer (at the same time: the caller need not wait for the S3 write), then delete. If this worker
-        // dies before the delete, the request is delivered again and the result is written again under the same key
-        // (idempotent); the web tier completes each caller only once.
+    }
+
+    /**
+     * Stores the result and answers the caller at the same time (the caller need not wait for the S3 write). If this
+     * worker dies before the delete, the request is delivered again and the result is written again under the same
+     * key (idempotent); the web tier completes each caller only once.
+     */
+    private void storeAndAnswer(ClassificationRequest request, ClassificationResult result) {
         String json = Messages.toJson(result);
         CompletableFuture<Void> stored = CompletableFuture.runAsync(() -> {
             long u0 = System.nanoTime();
@@ -132,18 +156,17 @@ public class JobProcessor {
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
         }
-        // Logged before the delete: a worker killed after answering either logged the job or left the request to be
-        // delivered again (and logged by whoever takes it), so every answer has a job line.
+    }
+
+    private static void log(ClassificationRequest request, ClassificationResult result, long start) {
         if (result.isDone()) {
+            Timings t = result.timings();
             LOG.info("job id={} label=\"{}\" p={} queue_wait_ms={} download_ms={} decode_ms={} inference_ms={} total_ms={}",
-                    request.id(), result.label(), String.format("%.3f", result.confidence()), queueWaitMs, downloadMs,
-                    decodeMs, inferenceMs, (System.nanoTime() - start) / 1_000_000);
+                    request.id(), result.label(), String.format("%.3f", result.confidence()), t.queueWaitMs(),
+                    t.downloadMs(), t.decodeMs(), t.inferenceMs(), (System.nanoTime() - start) / 1_000_000);
         } else {
             LOG.info("job id={} failed {}: {}", request.id(), result.errorCode(), result.error());
         }
-        sqs.deleteMessage(b -> b.queueUrl(queueUrl).receiptHandle(message.receiptHandle()));
-        metrics.answered(result);
-        return true;
     }
 
     @jakarta.annotation.PreDestroy
