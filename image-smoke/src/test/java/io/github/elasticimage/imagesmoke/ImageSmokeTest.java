@@ -1,5 +1,6 @@
 package io.github.elasticimage.imagesmoke;
 
+import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
 import org.junit.jupiter.api.AfterAll;
@@ -13,14 +14,12 @@ import org.testcontainers.utility.DockerImageName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,17 +120,10 @@ class ImageSmokeTest {
     }
 
     private static HttpResponse<String> postImage(Path image) throws IOException, InterruptedException {
-        String boundary = "smoke-" + UUID.randomUUID();
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\""
-                + image.getFileName() + "\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        body.write(Files.readAllBytes(image));
-        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/classify"))
-                .timeout(Duration.ofSeconds(90))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-                .build();
+        MultipartForm form = MultipartForm.create().file("myfile", image.getFileName().toString(), "image/png",
+                Files.readAllBytes(image));
+        HttpRequest request = form.post(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/classify"))
+                .timeout(Duration.ofSeconds(90))).build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 

@@ -1,5 +1,6 @@
 package io.github.elasticimage.web;
 
+import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.queue.PendingRequests;
@@ -12,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -43,14 +43,9 @@ class BackpressureTest {
     }
 
     private CompletableFuture<HttpResponse<String>> post(EmbeddedServer server, String fileName, byte[] png) {
-        String boundary = "----backpressure";
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\"" + fileName
-                + "\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))
-                .timeout(Duration.ofSeconds(120))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(head, png, tail))).build();
+        MultipartForm form = new MultipartForm("----backpressure").file("myfile", fileName, "image/png", png);
+        HttpRequest request = form.post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))
+                .timeout(Duration.ofSeconds(120))).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
 

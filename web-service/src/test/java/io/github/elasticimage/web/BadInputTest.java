@@ -1,5 +1,6 @@
 package io.github.elasticimage.web;
 
+import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -25,7 +26,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -185,27 +185,11 @@ class BadInputTest implements TestPropertyProvider {
     }
 
     private HttpResponse<String> post(List<Part> parts) throws IOException, InterruptedException {
-        String boundary = "----bad-input-test";
-        List<byte[]> chunks = new ArrayList<>();
+        MultipartForm form = new MultipartForm("----bad-input-test");
         for (Part p : parts) {
-            StringBuilder head = new StringBuilder("--").append(boundary).append("\r\n")
-                    .append("Content-Disposition: form-data; name=\"").append(p.field()).append('"');
-            if (p.fileName() != null) {
-                head.append("; filename=\"").append(p.fileName()).append('"');
-            }
-            head.append("\r\n");
-            if (p.contentType() != null) {
-                head.append("Content-Type: ").append(p.contentType()).append("\r\n");
-            }
-            head.append("\r\n");
-            chunks.add(head.toString().getBytes(StandardCharsets.UTF_8));
-            chunks.add(p.bytes());
-            chunks.add("\r\n".getBytes(StandardCharsets.UTF_8));
+            form.part(p.field(), p.fileName(), p.contentType(), p.bytes());
         }
-        chunks.add(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArrays(chunks)).build();
+        HttpRequest request = form.post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))).build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
