@@ -64,12 +64,19 @@ public final class MultipartForm {
         return out.toByteArray();
     }
 
-    public HttpRequest.BodyPublisher publisher() {
-        return HttpRequest.BodyPublishers.ofByteArray(toByteArray());
+    /** A POST of this form to {@code builder}'s URI with its {@code Content-Length}, as browsers and curl send it. */
+    public HttpRequest.Builder post(HttpRequest.Builder builder) {
+        return builder.header("Content-Type", contentType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(toByteArray()));
     }
 
-    /** A POST of this form to {@code builder}'s URI, with the matching {@code Content-Type}. */
-    public HttpRequest.Builder post(HttpRequest.Builder builder) {
-        return builder.header("Content-Type", contentType()).POST(publisher());
+    /**
+     * A POST of this form sent in chunks without a {@code Content-Length} (chunked transfer encoding): a server that
+     * refuses an oversized body has to find out by reading it, not from a header.
+     */
+    public HttpRequest.Builder postChunked(HttpRequest.Builder builder) {
+        List<byte[]> all = new ArrayList<>(chunks);
+        all.add(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return builder.header("Content-Type", contentType()).POST(HttpRequest.BodyPublishers.ofByteArrays(all));
     }
 }

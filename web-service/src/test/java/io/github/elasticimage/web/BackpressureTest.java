@@ -44,7 +44,7 @@ class BackpressureTest {
 
     private CompletableFuture<HttpResponse<String>> post(EmbeddedServer server, String fileName, byte[] png) {
         MultipartForm form = new MultipartForm("----backpressure").file("myfile", fileName, "image/png", png);
-        HttpRequest request = form.post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))
+        HttpRequest request = form.postChunked(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))
                 .timeout(Duration.ofSeconds(120))).build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }

@@ -189,7 +189,8 @@ class BadInputTest implements TestPropertyProvider {
         for (Part p : parts) {
             form.part(p.field(), p.fileName(), p.contentType(), p.bytes());
         }
-        HttpRequest request = form.post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))).build();
+        HttpRequest request = form.postChunked(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify")))
+                .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
