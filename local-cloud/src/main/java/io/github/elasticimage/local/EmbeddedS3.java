@@ -12,17 +12,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 
-/** A real S3-compatible server (S3Proxy, filesystem backend) bound to a loopback address, in this JVM. */
-public final class EmbeddedS3 implements AutoCloseable {
+/**
+ * A real S3-compatible server (S3Proxy, filesystem backend) bound to a loopback address, in this JVM. The objects stay
+ * in the data folder when it stops, so after a restart buckets and objects are still there.
+ */
+public final class EmbeddedS3 extends RestartableServer<S3Proxy> {
 
-    private final URI endpoint;
     private final Path dataDir;
-    /** The running proxy, null while stopped ({@link #stop()}). */
-    private S3Proxy proxy;
 
     private EmbeddedS3(S3Proxy proxy, URI endpoint, Path dataDir) {
-        this.proxy = proxy;
-        this.endpoint = endpoint;
+        super("S3Proxy", endpoint, proxy);
         this.dataDir = dataDir;
     }
 
@@ -61,40 +60,17 @@ public final class EmbeddedS3 implements AutoCloseable {
         return proxy;
     }
 
-    public URI endpoint() {
-        return endpoint;
+    @Override
+    protected S3Proxy startServer() {
+        return startProxy(endpoint(), dataDir);
     }
 
-    /** Stops the server; the objects stay in the data folder. */
-    public synchronized void stop() {
-        if (proxy == null) {
-            return;
-        }
+    @Override
+    protected void stopServer(S3Proxy proxy) {
         try {
             proxy.stop();
         } catch (Exception e) {
             throw new IllegalStateException("cannot stop S3Proxy", e);
-        } finally {
-            proxy = null;
         }
-    }
-
-    /**
-     * Starts a stopped server again on the same port and data folder (chaos tests: an S3 outage); buckets and objects
-     * are still there. Retries for up to 15 s while the old binding is still being released
-     * ({@link SamePortRestart}).
-     */
-    public synchronized void restart() {
-        stop();
-        proxy = SamePortRestart.start("S3Proxy", endpoint, () -> startProxy(endpoint, dataDir));
-    }
-
-    public synchronized boolean isRunning() {
-        return proxy != null;
-    }
-
-    @Override
-    public void close() {
-        stop();
     }
 }
