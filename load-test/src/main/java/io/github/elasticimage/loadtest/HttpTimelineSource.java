@@ -1,5 +1,6 @@
 package io.github.elasticimage.loadtest;
 
+import io.github.elasticimage.scaling.ScalingPoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -13,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The local autoscaler's timeline: {@code GET <url>} answers a JSON array of
- * {@code {"t": epochMillis, "visible": n, "inFlight": n, "desired": n, "running": n}}.
+ * The local autoscaler's timeline: {@code GET <url>} answers a JSON array of {@link ScalingPoint}s
+ * ({@code {"t": epochMillis, "visible": n, "inFlight": n, "desired": n, "running": n}}).
  */
 public final class HttpTimelineSource implements ScalingSource {
 
@@ -48,7 +49,7 @@ public final class HttpTimelineSource implements ScalingSource {
         for (JsonNode node : root) {
             if (node.hasNonNull("t")) {
                 points.add(new ScalingPoint(node.get("t").asLong(), node.path("visible").asLong(),
-                        node.path("inFlight").asLong(), node.path("desired").asLong(), node.path("running").asLong()));
+                        node.path("inFlight").asLong(), node.path("desired").asInt(), node.path("running").asInt()));
             }
         }
         return points;

@@ -1,6 +1,7 @@
 package io.github.elasticimage.loadtest;
 
 import io.github.elasticimage.loadtest.aws.AwsScalingSource;
+import io.github.elasticimage.scaling.ScalingPoint;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

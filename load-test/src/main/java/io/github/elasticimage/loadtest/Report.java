@@ -1,5 +1,6 @@
 package io.github.elasticimage.loadtest;
 
+import io.github.elasticimage.scaling.ScalingPoint;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;

@@ -1,5 +1,7 @@
 package io.github.elasticimage.loadtest;
 
+import io.github.elasticimage.scaling.ScalingPoint;
+
 import java.util.List;
 
 /** Where the worker tier's scaling state can be read during a run (the local autoscaler, or AWS). */

@@ -1,5 +1,7 @@
 package io.github.elasticimage.loadtest;
 
+import io.github.elasticimage.scaling.ScalingPoint;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;

@@ -1,5 +1,6 @@
 package io.github.elasticimage.loadtest;
 
+import io.github.elasticimage.scaling.ScalingPoint;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ScalingSummaryTest {
 
-    private static ScalingPoint at(long t, long visible, long running) {
+    private static ScalingPoint at(long t, long visible, int running) {
         return new ScalingPoint(t, visible, Math.min(visible, running), running, running);
     }
 

@@ -9,6 +9,8 @@ import io.github.elasticimage.local.scaling.LocalAutoscaler;
 import io.github.elasticimage.local.scaling.ScalingEngine;
 import io.github.elasticimage.local.scaling.ScalingPolicy;
 import io.github.elasticimage.local.scaling.TimelineServer;
+import io.github.elasticimage.loadtest.HttpTimelineSource;
+import io.github.elasticimage.scaling.ScalingPoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -123,9 +125,9 @@ class AutoscalingTest {
                 && stack.stoppingWorkers() == 0, Duration.ofSeconds(60), "scale-in to 0");
         long scaledInMs = (System.nanoTime() - start) / 1_000_000;
 
-        List<LocalAutoscaler.Point> timeline = fetchTimeline();
-        int peakRunning = timeline.stream().mapToInt(LocalAutoscaler.Point::running).max().orElse(0);
-        int peakDesired = timeline.stream().mapToInt(LocalAutoscaler.Point::desired).max().orElse(0);
+        List<ScalingPoint> timeline = fetchTimeline();
+        int peakRunning = timeline.stream().mapToInt(ScalingPoint::running).max().orElse(0);
+        int peakDesired = timeline.stream().mapToInt(ScalingPoint::desired).max().orElse(0);
         Set<String> workersUsed = JOBS.all().stream().map(WorkerJobLog.Job::worker).collect(Collectors.toSet());
         System.out.printf("autoscaling: requests=%d done_ms=%d scaled_in_ms=%d peak_desired=%d peak_running=%d "
                 + "workers_with_jobs=%d samples=%d%n", REQUESTS, doneMs, scaledInMs, peakDesired, peakRunning,
@@ -133,13 +135,13 @@ class AutoscalingTest {
 
         assertEquals(MAX_WORKERS, peakDesired, "a burst of " + REQUESTS + " asks for the local max");
         assertTrue(peakRunning > 1, "workers never ran in parallel: " + timeline);
-        LocalAutoscaler.Point last = timeline.get(timeline.size() - 1);
+        ScalingPoint last = timeline.get(timeline.size() - 1);
         assertEquals(0, last.desired());
         assertEquals(0, last.running());
         // Capacity only ever went down with nothing visible and nothing in flight.
         for (int i = 1; i < timeline.size(); i++) {
-            LocalAutoscaler.Point before = timeline.get(i - 1);
-            LocalAutoscaler.Point now = timeline.get(i);
+            ScalingPoint before = timeline.get(i - 1);
+            ScalingPoint now = timeline.get(i);
             if (now.desired() < before.desired()) {
                 assertEquals(0, now.visible() + now.inFlight(), "scaled in with work queued or in flight: " + now);
             }
@@ -164,16 +166,8 @@ class AutoscalingTest {
     }
 
     /** The timeline as the load-test CLI reads it: over HTTP, JSON. */
-    private static List<LocalAutoscaler.Point> fetchTimeline() throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(timelineServer.url()).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, response.statusCode());
-        List<LocalAutoscaler.Point> points = new ArrayList<>();
-        for (JsonNode node : JSON.readTree(response.body())) {
-            points.add(new LocalAutoscaler.Point(node.get("t").asLong(), node.get("visible").asLong(),
-                    node.get("inFlight").asLong(), node.get("desired").asInt(), node.get("running").asInt()));
-        }
-        return points;
+    private static List<ScalingPoint> fetchTimeline() throws IOException, InterruptedException {
+        return new HttpTimelineSource(timelineServer.url()).sample();
     }
 
     private static CompletableFuture<HttpResponse<String>> classify(Path photo) throws IOException {

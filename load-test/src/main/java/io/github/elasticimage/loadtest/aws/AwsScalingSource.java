@@ -1,7 +1,7 @@
 package io.github.elasticimage.loadtest.aws;
 
-import io.github.elasticimage.loadtest.ScalingPoint;
 import io.github.elasticimage.loadtest.ScalingSource;
+import io.github.elasticimage.scaling.ScalingPoint;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -92,8 +92,8 @@ public final class AwsScalingSource implements ScalingSource {
 
     @Override
     public List<ScalingPoint> sample() {
-        long desired = -1;
-        long running = -1;
+        int desired = -1;
+        int running = -1;
         if (autoScaling != null) {
             List<AutoScalingGroup> groups = autoScaling.describeAutoScalingGroups(b -> b.autoScalingGroupNames(asgName))
                     .autoScalingGroups();
@@ -102,7 +102,7 @@ public final class AwsScalingSource implements ScalingSource {
             }
             AutoScalingGroup group = groups.get(0);
             desired = group.desiredCapacity();
-            running = group.instances().stream()
+            running = (int) group.instances().stream()
                     .filter(instance -> instance.lifecycleState() == LifecycleState.IN_SERVICE).count();
         }
         long visible = -1;

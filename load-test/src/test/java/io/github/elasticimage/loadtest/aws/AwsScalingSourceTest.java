@@ -1,7 +1,7 @@
 package io.github.elasticimage.loadtest.aws;
 
 import com.sun.net.httpserver.HttpServer;
-import io.github.elasticimage.loadtest.ScalingPoint;
+import io.github.elasticimage.scaling.ScalingPoint;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

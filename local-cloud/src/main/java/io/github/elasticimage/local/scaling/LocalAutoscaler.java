@@ -1,5 +1,6 @@
 package io.github.elasticimage.local.scaling;
 
+import io.github.elasticimage.scaling.ScalingPoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsClient;
@@ -17,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The local stand-in for CloudWatch alarms plus the Auto Scaling group: every period it samples the request queue's
  * visible and in-flight counts, applies the {@link ScalingEngine}, and asks the worker pool for that many workers
- * (without waiting for JVMs to boot). Every decision is logged and kept in a timeline, served over HTTP by
- * {@link TimelineServer}.
+ * (without waiting for JVMs to boot). Every decision is logged and kept in a timeline of {@link ScalingPoint}s, served
+ * over HTTP by {@link TimelineServer}.
  */
 public final class LocalAutoscaler implements AutoCloseable {
 
@@ -41,31 +42,19 @@ public final class LocalAutoscaler implements AutoCloseable {
         int bootingWorkers();
     }
 
-    /**
-     * One decision, in the JSON shape of {@code GET /scaling/timeline}.
-     *
-     * @param t        epoch millis of the sample
-     * @param visible  visible messages in the request queue
-     * @param inFlight in-flight (received, not deleted) messages
-     * @param desired  workers wanted after this decision
-     * @param running  workers healthy and taking work at this moment
-     */
-    public record Point(long t, long visible, long inFlight, int desired, int running) {
-    }
-
     private final SqsClient sqs;
     private final String queueUrl;
     private final ScalingEngine engine;
     private final Duration period;
     private final WorkerPool pool;
-    private final ArrayDeque<Point> timeline = new ArrayDeque<>();
+    private final ArrayDeque<ScalingPoint> timeline = new ArrayDeque<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "autoscaler");
         t.setDaemon(true);
         return t;
     });
     private int desired;
-    private Point lastLogged;
+    private ScalingPoint lastLogged;
 
     public LocalAutoscaler(SqsClient sqs, String queueUrl, ScalingEngine engine, Duration period, WorkerPool pool,
                            int initialDesired) {
@@ -95,7 +84,7 @@ public final class LocalAutoscaler implements AutoCloseable {
     }
 
     /** One period: sample, decide, act, record. Public for tests that drive time themselves. */
-    public synchronized Point tick() {
+    public synchronized ScalingPoint tick() {
         Map<QueueAttributeName, String> attributes = sqs.getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes();
@@ -106,7 +95,7 @@ public final class LocalAutoscaler implements AutoCloseable {
         ScalingEngine.Action action = engine.evaluate(visible, inFlight, desired);
         int next = engine.apply(action, desired);
         pool.requestWorkers(next);
-        Point point = new Point(t, visible, inFlight, next, pool.readyWorkers());
+        ScalingPoint point = new ScalingPoint(t, visible, inFlight, next, pool.readyWorkers());
         record(point);
         String line = String.format(java.util.Locale.ROOT,
                 "scaling t=%s visible=%d inFlight=%d desired=%d running=%d booting=%d%s", Instant.ofEpochMilli(t),
@@ -124,7 +113,7 @@ public final class LocalAutoscaler implements AutoCloseable {
         return point;
     }
 
-    private static boolean sameState(Point a, Point b) {
+    private static boolean sameState(ScalingPoint a, ScalingPoint b) {
         return a.visible() == b.visible() && a.inFlight() == b.inFlight() && a.desired() == b.desired()
                 && a.running() == b.running();
     }
@@ -140,7 +129,7 @@ public final class LocalAutoscaler implements AutoCloseable {
         return "no alarm";
     }
 
-    private synchronized void record(Point point) {
+    private synchronized void record(ScalingPoint point) {
         if (timeline.size() == TIMELINE_CAPACITY) {
             timeline.removeFirst();
         }
@@ -148,7 +137,7 @@ public final class LocalAutoscaler implements AutoCloseable {
     }
 
     /** Every decision so far (the last {@value #TIMELINE_CAPACITY}), oldest first. */
-    public synchronized List<Point> timeline() {
+    public synchronized List<ScalingPoint> timeline() {
         return List.copyOf(timeline);
     }
 

@@ -1,5 +1,6 @@
 package io.github.elasticimage.local.scaling;
 
+import io.github.elasticimage.scaling.ScalingPoint;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -95,7 +96,7 @@ class LocalAutoscalerTest {
         }
         LocalAutoscaler autoscaler = new LocalAutoscaler(queue, "http://queue", new ScalingEngine(POLICY, 0, 4),
                 Duration.ofSeconds(3), pool, 0);
-        List<LocalAutoscaler.Point> points = new ArrayList<>();
+        List<ScalingPoint> points = new ArrayList<>();
         for (int i = 0; i < 4 + window; i++) {
             points.add(autoscaler.tick());
             pool.boot();
@@ -106,7 +107,7 @@ class LocalAutoscalerTest {
         }
         expected.add(0);
         assertEquals(expected, pool.requested);
-        assertEquals(expected, points.stream().map(LocalAutoscaler.Point::desired).toList());
+        assertEquals(expected, points.stream().map(ScalingPoint::desired).toList());
         assertEquals(0, points.get(0).running(), "workers requested in a period are not running yet");
         assertEquals(3, points.get(1).running());
         assertEquals(List.of(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,

@@ -1,5 +1,6 @@
 package io.github.elasticimage.web.api;
 
+import io.github.elasticimage.scaling.ScalingPoint;
 import io.github.elasticimage.web.queue.PendingRequests;
 import io.github.elasticimage.web.queue.QueueDepths;
 import io.github.elasticimage.web.status.ScalingTimeline;
@@ -50,8 +51,16 @@ public class StatusController {
      */
     @Serdeable
     public record Status(long time, int pending, @Nullable QueueDepths.Depth requestQueue,
-                         @Nullable QueueDepths.Depth deadLetterQueue, @Nullable ScalingTimeline.Workers workers,
+                         @Nullable QueueDepths.Depth deadLetterQueue, @Nullable Workers workers,
                          List<String> problems) {
+    }
+
+    /** The status API's view of the newest {@link ScalingPoint}: workers running and wanted at time {@code t}. */
+    @Serdeable
+    public record Workers(long t, int running, int desired) {
+        static Workers of(ScalingPoint point) {
+            return new Workers(point.t(), point.running(), point.desired());
+        }
     }
 
     @Get
@@ -61,10 +70,10 @@ public class StatusController {
         List<String> problems = new ArrayList<>();
         QueueDepths.Depth request = read("request queue", queues::requestQueue, problems);
         QueueDepths.Depth deadLetter = read("dead-letter queue", queues::deadLetterQueue, problems);
-        ScalingTimeline.Workers workers = null;
+        Workers workers = null;
         if (timeline.isConfigured()) {
             try {
-                workers = timeline.latest().orElse(null);
+                workers = timeline.latest().map(Workers::of).orElse(null);
                 if (workers == null) {
                     problems.add("scaling timeline: no point yet");
                 }

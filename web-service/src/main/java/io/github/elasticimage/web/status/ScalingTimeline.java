@@ -1,10 +1,10 @@
 package io.github.elasticimage.web.status;
 
+import io.github.elasticimage.scaling.ScalingPoint;
 import io.github.elasticimage.web.config.StatusProperties;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.json.tree.JsonNode;
-import io.micronaut.serde.annotation.Serdeable;
 import jakarta.inject.Singleton;
 
 import java.io.IOException;
@@ -17,8 +17,8 @@ import java.util.Optional;
 
 /**
  * The newest point of the local autoscaler's timeline ({@code SCALING_TIMELINE_URL}, a JSON array of
- * {@code {"t","visible","inFlight","desired","running"}}): how many workers run and how many it wants. Not configured
- * (the default, and on AWS) means no worker counts. Answers are reused for {@link #MAX_AGE_MS}.
+ * {@link ScalingPoint}s): how many workers run and how many it wants. Not configured (the default, and on AWS) means no
+ * worker counts. Answers are reused for {@link #MAX_AGE_MS}.
  */
 @Singleton
 public class ScalingTimeline {
@@ -26,12 +26,7 @@ public class ScalingTimeline {
     static final long MAX_AGE_MS = 1_000;
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-    /** Workers running and wanted at time {@code t} (epoch milliseconds, as the autoscaler reports it). */
-    @Serdeable
-    public record Workers(long t, long running, long desired) {
-    }
-
-    private record Reading(Workers workers, long atMillis) {
+    private record Reading(ScalingPoint point, long atMillis) {
     }
 
     private final URI url;
@@ -55,22 +50,22 @@ public class ScalingTimeline {
      *
      * @throws IOException when the autoscaler does not answer or answers something else than the timeline
      */
-    public Optional<Workers> latest() throws IOException {
+    public Optional<ScalingPoint> latest() throws IOException {
         if (url == null) {
             return Optional.empty();
         }
         Reading reading = last;
         long now = System.currentTimeMillis();
         if (reading != null && now - reading.atMillis() < MAX_AGE_MS) {
-            return Optional.ofNullable(reading.workers());
+            return Optional.ofNullable(reading.point());
         }
-        Workers workers = fetch();
-        last = new Reading(workers, now);
-        return Optional.ofNullable(workers);
+        ScalingPoint point = fetch();
+        last = new Reading(point, now);
+        return Optional.ofNullable(point);
     }
 
     @Nullable
-    private Workers fetch() throws IOException {
+    private ScalingPoint fetch() throws IOException {
         HttpResponse<byte[]> response;
         try {
             response = http.send(HttpRequest.newBuilder(url).timeout(TIMEOUT).header("Accept", "application/json")
@@ -90,7 +85,8 @@ public class ScalingTimeline {
             return null;
         }
         JsonNode newest = points.get(points.size() - 1);
-        return new Workers(number(newest, "t"), number(newest, "running"), number(newest, "desired"));
+        return new ScalingPoint(number(newest, "t"), number(newest, "visible"), number(newest, "inFlight"),
+                Math.toIntExact(number(newest, "desired")), Math.toIntExact(number(newest, "running")));
     }
 
     private static long number(JsonNode point, String field) throws IOException {
