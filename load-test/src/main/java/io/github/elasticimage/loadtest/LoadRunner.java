@@ -1,5 +1,6 @@
 package io.github.elasticimage.loadtest;
 
+import io.github.elasticimage.http.MultipartForm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -105,21 +106,11 @@ public final class LoadRunner {
     }
 
     private static HttpRequest request(Settings settings, Image image) {
-        String boundary = "----load-test-" + UUID.randomUUID();
-        String filename = image.name().replace("\"", "%22");
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + settings.field()
-                + "\"; filename=\"" + filename + "\"\r\nContent-Type: " + image.contentType() + "\r\n\r\n")
-                .getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] body = new byte[head.length + image.bytes().length + tail.length];
-        System.arraycopy(head, 0, body, 0, head.length);
-        System.arraycopy(image.bytes(), 0, body, head.length, image.bytes().length);
-        System.arraycopy(tail, 0, body, head.length + image.bytes().length, tail.length);
-        return HttpRequest.newBuilder(settings.classifyUrl())
+        MultipartForm form = new MultipartForm("----load-test-" + UUID.randomUUID())
+                .file(settings.field(), image.name().replace("\"", "%22"), image.contentType(), image.bytes());
+        return form.post(HttpRequest.newBuilder(settings.classifyUrl())
                 .timeout(settings.timeout())
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .header("Accept", "text/plain")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("Accept", "text/plain"))
                 .build();
     }
 

@@ -2,6 +2,7 @@ package io.github.elasticimage.bench;
 
 import io.github.elasticimage.contract.Messages;
 import io.github.elasticimage.e2e.ServiceJars;
+import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.LocalSystem;
 import io.github.elasticimage.local.SharedLocalAwsServers;
@@ -23,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -378,14 +378,10 @@ class EndToEndBench {
     }
 
     private CompletableFuture<String> send(URI url, byte[] photo) {
-        String boundary = "----bench" + UUID.randomUUID();
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\"p.jpg\""
-                + "\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(120))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArrays(List.of(head, photo, tail))).build();
+        HttpRequest request = MultipartForm.create().file("myfile", "p.jpg", "image/jpeg", photo)
+                .postChunked(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(120))
+                        .header("Accept", "application/json"))
+                .build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("HTTP " + r.statusCode() + " " + r.body());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.elasticimage.e2e.ServiceJars;
 import io.github.elasticimage.e2e.WorkerJobLog;
+import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.LocalResources;
 import io.github.elasticimage.local.LocalSystem;
@@ -15,7 +16,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -161,18 +160,13 @@ final class ChaosStack {
 
     /** POST /classify with the image as field {@code myfile}, asking for JSON. */
     static CompletableFuture<HttpResponse<String>> classify(URI web, Path image, Duration timeout) {
-        String boundary = "----chaos" + UUID.randomUUID();
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\""
-                + image.getFileName() + "\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                .getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(web + "/classify"))
-                    .timeout(timeout)
-                    .header("Accept", "application/json")
-                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
-                            HttpRequest.BodyPublishers.ofFile(image), HttpRequest.BodyPublishers.ofByteArray(tail)))
+            HttpRequest request = MultipartForm.create()
+                    .file("myfile", image.getFileName().toString(), "application/octet-stream",
+                            Files.readAllBytes(image))
+                    .post(HttpRequest.newBuilder(URI.create(web + "/classify"))
+                            .timeout(timeout)
+                            .header("Accept", "application/json"))
                     .build();
             return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

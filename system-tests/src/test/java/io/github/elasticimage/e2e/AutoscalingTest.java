@@ -2,6 +2,8 @@ package io.github.elasticimage.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.github.elasticimage.http.MultipartForm;
+import io.github.elasticimage.loadtest.HttpTimelineSource;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.LocalResources;
 import io.github.elasticimage.local.LocalSystem;
@@ -9,7 +11,6 @@ import io.github.elasticimage.local.scaling.LocalAutoscaler;
 import io.github.elasticimage.local.scaling.ScalingEngine;
 import io.github.elasticimage.local.scaling.ScalingPolicy;
 import io.github.elasticimage.local.scaling.TimelineServer;
-import io.github.elasticimage.loadtest.HttpTimelineSource;
 import io.github.elasticimage.scaling.ScalingPoint;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,7 +22,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -171,16 +170,11 @@ class AutoscalingTest {
     }
 
     private static CompletableFuture<HttpResponse<String>> classify(Path photo) throws IOException {
-        String boundary = "----scaling" + UUID.randomUUID();
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\""
-                + photo.getFileName() + "\"\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.webUrl() + "/classify"))
-                .timeout(Duration.ofSeconds(170))
-                .header("Accept", "application/json")
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
-                        HttpRequest.BodyPublishers.ofFile(photo), HttpRequest.BodyPublishers.ofByteArray(tail)))
+        HttpRequest request = MultipartForm.create()
+                .file("myfile", photo.getFileName().toString(), "image/jpeg", Files.readAllBytes(photo))
+                .post(HttpRequest.newBuilder(URI.create(stack.webUrl() + "/classify"))
+                        .timeout(Duration.ofSeconds(170))
+                        .header("Accept", "application/json"))
                 .build();
         return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }

@@ -1,5 +1,6 @@
 package io.github.elasticimage.e2e;
 
+import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.loadtest.Csv;
 import io.github.elasticimage.local.LocalSystem;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -84,15 +84,10 @@ class EndToEndTest {
     }
 
     private static CompletableFuture<String> classify(Path photo) throws IOException {
-        String boundary = "----e2e" + UUID.randomUUID();
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\""
-                + photo.getFileName() + "\"\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(stack.webUrl() + "/classify"))
-                .timeout(Duration.ofSeconds(90))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
-                        HttpRequest.BodyPublishers.ofFile(photo), HttpRequest.BodyPublishers.ofByteArray(tail)))
+        HttpRequest request = MultipartForm.create()
+                .file("myfile", photo.getFileName().toString(), "image/jpeg", Files.readAllBytes(photo))
+                .post(HttpRequest.newBuilder(URI.create(stack.webUrl() + "/classify"))
+                        .timeout(Duration.ofSeconds(90)))
                 .build();
         return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
             if (response.statusCode() != 200) {

@@ -1,5 +1,6 @@
 package io.github.elasticimage.e2e;
 
+import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.loadtest.Image;
 import io.github.elasticimage.loadtest.LoadTestCommand;
 import io.github.elasticimage.loadtest.Workload;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -74,17 +74,10 @@ class LoadTestAgainstLocalSystemTest {
     }
 
     private static String classify(String url, Image image) throws Exception {
-        String boundary = "----e2e" + UUID.randomUUID();
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"myfile\"; filename=\""
-                + image.name() + "\"\r\nContent-Type: " + image.contentType() + "\r\n\r\n")
-                .getBytes(StandardCharsets.UTF_8);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/classify"))
-                .timeout(Duration.ofSeconds(90))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofByteArray(head),
-                        HttpRequest.BodyPublishers.ofByteArray(image.bytes()),
-                        HttpRequest.BodyPublishers.ofByteArray(tail)))
+        HttpRequest request = MultipartForm.create()
+                .file("myfile", image.name(), image.contentType(), image.bytes())
+                .post(HttpRequest.newBuilder(URI.create(url + "/classify"))
+                        .timeout(Duration.ofSeconds(90)))
                 .build();
         HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), image.name() + ": " + response.body());
