@@ -61,7 +61,7 @@ class DuplicateAnswerChaosTest {
                 Set<String> now = uploads(chaos, inputBucket);
                 now.removeAll(uploadsBefore);
                 if (now.size() == 1) {
-                    id[0] = now.iterator().next().substring("uploads/".length());
+                    id[0] = now.iterator().next().substring(Messages.UPLOAD_PREFIX.length());
                     return true;
                 }
                 return false;
@@ -151,7 +151,7 @@ class DuplicateAnswerChaosTest {
     }
 
     private static Set<String> uploads(ChaosStack chaos, String bucket) {
-        return chaos.cloud.s3().listObjectsV2Paginator(b -> b.bucket(bucket).prefix("uploads/")).contents().stream()
+        return chaos.cloud.s3().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(Messages.UPLOAD_PREFIX)).contents().stream()
                 .map(S3Object::key).collect(Collectors.toSet());
     }
 }
