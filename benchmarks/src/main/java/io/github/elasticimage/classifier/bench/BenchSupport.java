@@ -20,7 +20,7 @@ final class BenchSupport {
 
     /** The worker's model settings ({@code app.model.*}), read as the worker reads them. */
     static final ModelProperties MODEL;
-    /** The worker's pixel limit ({@code app.worker.max-pixels}, {@code MAX_IMAGE_PIXELS}). */
+    /** The worker's pixel limit ({@code app.image.max-pixels}, {@code MAX_IMAGE_PIXELS}). */
     static final long MAX_PIXELS;
 
     static {
@@ -38,7 +38,7 @@ final class BenchSupport {
                     floats(config, "app.model.std"),
                     config.getRequiredProperty("app.model.apply-softmax", Boolean.class),
                     config.getRequiredProperty("app.model.warmup-runs", Integer.class));
-            MAX_PIXELS = config.getRequiredProperty("app.worker.max-pixels", Long.class);
+            MAX_PIXELS = config.getRequiredProperty("app.image.max-pixels", Long.class);
         }
     }
 

@@ -2,6 +2,7 @@ package io.github.elasticimage.classifier.bench;
 
 import io.github.elasticimage.classifier.config.WorkerProperties;
 import io.github.elasticimage.classifier.model.DjlImageClassifier;
+import io.github.elasticimage.image.ImageLimits;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,9 +29,9 @@ public final class RawThroughputBench {
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         BenchSupport.configureProcess();
         List<byte[]> images = BenchSupport.images(dir);
-        WorkerProperties worker = new WorkerProperties(threads, threads, intraOp, 1, 10, 20, BenchSupport.MAX_PIXELS,
-                "bench");
-        try (DjlImageClassifier classifier = new DjlImageClassifier(BenchSupport.MODEL, worker)) {
+        WorkerProperties worker = new WorkerProperties(threads, threads, intraOp, 1, 10, 20, "bench");
+        try (DjlImageClassifier classifier = new DjlImageClassifier(BenchSupport.MODEL, worker,
+                new ImageLimits(BenchSupport.MAX_PIXELS))) {
             BenchSupport.Work work = (from, to) -> {
                 for (int i = from; i < to; i++) {
                     classifier.classify(images.get(i % images.size()), 5);

@@ -15,7 +15,6 @@ import jakarta.validation.constraints.Min;
  * @param interOpThreads PyTorch inter-op threads ({@code INTER_OP_THREADS})
  * @param maxMessages    most requests taken per receive, never more than free threads ({@code RECEIVE_MAX_MESSAGES})
  * @param waitSeconds    SQS long-poll wait ({@code RECEIVE_WAIT_SECONDS})
- * @param maxPixels      images whose header announces more pixels are refused before decoding ({@code MAX_IMAGE_PIXELS})
  * @param id             name of this worker in answers and logs ({@code WORKER_ID}); host/pid when empty
  */
 @ConfigurationProperties("app.worker")
@@ -26,6 +25,5 @@ public record WorkerProperties(
         @Min(1) int interOpThreads,
         @Min(1) @Max(10) int maxMessages,
         @Min(0) @Max(20) int waitSeconds,
-        @Min(1) long maxPixels,
         @Nullable String id) {
 }

@@ -9,6 +9,7 @@ import ai.djl.translate.TranslateException;
 import io.github.elasticimage.classifier.config.ModelProperties;
 import io.github.elasticimage.classifier.config.WorkerProperties;
 import io.github.elasticimage.contract.ClassificationResult.Prediction;
+import io.github.elasticimage.image.ImageLimits;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -43,14 +44,14 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
     private final List<Predictor<float[], float[]>> predictors = Collections.synchronizedList(new ArrayList<>());
     private final ThreadLocal<Predictor<float[], float[]>> predictor;
 
-    public DjlImageClassifier(ModelProperties modelProperties, WorkerProperties workerProperties) {
+    public DjlImageClassifier(ModelProperties modelProperties, WorkerProperties workerProperties, ImageLimits limits) {
         long started = System.nanoTime();
         // PyTorch reads its thread counts once, when the engine starts.
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(workerProperties.intraOpThreads()));
         System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(workerProperties.interOpThreads()));
         Path modelFile = resolve(modelProperties.path(), "model");
         this.labels = readLabels(resolve(modelProperties.labels(), "labels"));
-        this.decoder = new ImageDecoder(workerProperties.maxPixels(), modelProperties.resize());
+        this.decoder = new ImageDecoder(limits.maxPixels(), modelProperties.resize());
         this.preprocessor = Preprocessor.of(modelProperties);
         Criteria<float[], float[]> criteria = Criteria.builder()
                 .setTypes(float[].class, float[].class)

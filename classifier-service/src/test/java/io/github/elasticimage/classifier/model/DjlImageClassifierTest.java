@@ -3,6 +3,7 @@ package io.github.elasticimage.classifier.model;
 import io.github.elasticimage.classifier.config.ModelProperties;
 import io.github.elasticimage.classifier.config.WorkerProperties;
 import io.github.elasticimage.contract.ClassificationResult.Prediction;
+import io.github.elasticimage.image.ImageLimits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,12 +32,16 @@ class DjlImageClassifierTest {
     }
 
     static WorkerProperties worker() {
-        return new WorkerProperties(1, 4, 2, 1, 10, 20, 50_000_000L, "test");
+        return new WorkerProperties(1, 4, 2, 1, 10, 20, "test");
+    }
+
+    static ImageLimits limits() {
+        return new ImageLimits(50_000_000L);
     }
 
     @BeforeAll
     static void load() {
-        classifier = new DjlImageClassifier(bundledModel(), worker());
+        classifier = new DjlImageClassifier(bundledModel(), worker(), limits());
     }
 
     @AfterAll

@@ -30,7 +30,8 @@ class InputVarietyTest {
 
     @BeforeAll
     static void load() throws IOException {
-        classifier = new DjlImageClassifier(DjlImageClassifierTest.bundledModel(), DjlImageClassifierTest.worker());
+        classifier = new DjlImageClassifier(DjlImageClassifierTest.bundledModel(), DjlImageClassifierTest.worker(),
+                DjlImageClassifierTest.limits());
         coffee = ImageIO.read(DjlImageClassifierTest.SAMPLES.resolve("coffee.png").toFile());
     }
 

@@ -25,7 +25,8 @@ class ModelSwapTest {
         ModelProperties fp32 = new ModelProperties(FP32.resolve("mobilenet_v2_fp32.pt").toString(),
                 FP32.resolve("synset.txt").toString(), 256, 224, List.of(0.485f, 0.456f, 0.406f),
                 List.of(0.229f, 0.224f, 0.225f), true, 1);
-        try (DjlImageClassifier classifier = new DjlImageClassifier(fp32, DjlImageClassifierTest.worker())) {
+        try (DjlImageClassifier classifier = new DjlImageClassifier(fp32, DjlImageClassifierTest.worker(),
+                DjlImageClassifierTest.limits())) {
             byte[] coffee = Files.readAllBytes(DjlImageClassifierTest.SAMPLES.resolve("coffee.png"));
             var top = classifier.classify(coffee, 5).top();
             assertEquals("espresso", top.get(0).label());
@@ -41,7 +42,8 @@ class ModelSwapTest {
                 labels.toString(), 256, 224, List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f),
                 true, 1);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new DjlImageClassifier(mismatched, DjlImageClassifierTest.worker()));
+                () -> new DjlImageClassifier(mismatched, DjlImageClassifierTest.worker(),
+                        DjlImageClassifierTest.limits()));
         assertTrue(e.getMessage().contains("1000 scores") && e.getMessage().contains("10 labels"), e.getMessage());
     }
 
@@ -50,7 +52,8 @@ class ModelSwapTest {
         ModelProperties missing = new ModelProperties("/nonexistent/model.pt", "classpath:model/synset.txt", 256, 224,
                 List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f), true, 1);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> new DjlImageClassifier(missing, DjlImageClassifierTest.worker()));
+                () -> new DjlImageClassifier(missing, DjlImageClassifierTest.worker(),
+                        DjlImageClassifierTest.limits()));
         assertTrue(e.getMessage().contains("/nonexistent/model.pt"), e.getMessage());
     }
 }

@@ -1,7 +1,7 @@
 package io.github.elasticimage.web.api;
 
 import io.github.elasticimage.image.ImageHeader;
-import io.github.elasticimage.web.config.WebProperties;
+import io.github.elasticimage.image.ImageLimits;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 
@@ -38,8 +38,8 @@ public class ImageInspector {
 
     private final long maxPixels;
 
-    public ImageInspector(WebProperties properties) {
-        this.maxPixels = properties.maxImagePixels();
+    public ImageInspector(ImageLimits limits) {
+        this.maxPixels = limits.maxPixels();
     }
 
     public Inspected inspect(byte[] bytes) {

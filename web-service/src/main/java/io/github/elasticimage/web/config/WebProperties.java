@@ -16,7 +16,6 @@ import java.time.Duration;
  *                      creates {@code <RESPONSE_QUEUE_PREFIX>-<instance id>} at start and deletes it at shutdown
  * @param instanceId    this instance's id in its response queue name ({@code INSTANCE_ID}); random when empty
  * @param pollWait      long-poll wait of the response poller
- * @param maxImagePixels uploads whose header announces more pixels are refused ({@code MAX_IMAGE_PIXELS})
  */
 @ConfigurationProperties("app.web")
 public record WebProperties(
@@ -24,6 +23,5 @@ public record WebProperties(
         @Min(1) int maxPending,
         @Nullable String responseQueue,
         @Nullable String instanceId,
-        @NotNull Duration pollWait,
-        @Min(1) long maxImagePixels) {
+        @NotNull Duration pollWait) {
 }
