@@ -82,6 +82,10 @@ public final class LocalCloudCommand implements Callable<Integer> {
             + "local-worker-jvm.options and classifier-service's worker-jvm.options: ${DEFAULT-VALUE}).")
     List<String> workerJvmOpts = new ArrayList<>(LocalSystem.WORKER_JVM_ARGS);
 
+    /** The autoscaler and the server of its timeline, started together. */
+    private record Autoscaling(LocalAutoscaler scaler, TimelineServer timeline) {
+    }
+
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
@@ -91,15 +95,29 @@ public final class LocalCloudCommand implements Callable<Integer> {
         ScalingPolicy policy = policyFile == null ? ScalingPolicy.packaged() : ScalingPolicy.load(policyFile);
         int maxCapacity = maxWorkers == null ? policy.local().maxCapacity() : maxWorkers;
         if (autoscale) {
-            requireFree(autoscalerPort, "--autoscaler-port");
-            if (maxCapacity < 1 || maxCapacity > ScalingPolicy.CAPACITY_LIMIT || workers < 0 || workers > maxCapacity) {
-                throw new CommandLine.ParameterException(new CommandLine(this), "need 0 <= --workers <= --max-workers <= "
-                        + ScalingPolicy.CAPACITY_LIMIT + ", got " + workers + " and " + maxCapacity);
-            }
+            checkAutoscaling(maxCapacity);
         }
         CountDownLatch stopped = new CountDownLatch(1);
         LocalAwsServers cloud = LocalAwsServers.start(host, sqsPort, s3Port, dataDir.resolve("s3"),
                 LocalResources.defaults());
+        LocalSystem stack = startSystem(cloud);
+        Autoscaling autoscaling = autoscale ? startAutoscaling(cloud, stack, policy, maxCapacity) : null;
+        stopAllOnShutdown(cloud, stack, autoscaling, stopped);
+        printReady(started, cloud, stack, autoscaling, policy, maxCapacity);
+        stopped.await();
+        return 0;
+    }
+
+    private void checkAutoscaling(int maxCapacity) {
+        requireFree(autoscalerPort, "--autoscaler-port");
+        if (maxCapacity < 1 || maxCapacity > ScalingPolicy.CAPACITY_LIMIT || workers < 0 || workers > maxCapacity) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "need 0 <= --workers <= --max-workers <= "
+                    + ScalingPolicy.CAPACITY_LIMIT + ", got " + workers + " and " + maxCapacity);
+        }
+    }
+
+    /** The web tier and the first workers as processes; stops the AWS servers again when that fails. */
+    private LocalSystem startSystem(LocalAwsServers cloud) {
         Map<String, String> workerEnv = new LinkedHashMap<>();
         if (workerThreads != null) {
             workerEnv.put("WORKER_THREADS", Integer.toString(workerThreads));
@@ -111,36 +129,40 @@ public final class LocalCloudCommand implements Callable<Integer> {
         }
         LocalSystem.Settings settings = new LocalSystem.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
                 workerJvmOpts, workerEnv, webEnv);
-        LocalSystem stack;
         try {
-            stack = LocalSystem.start(cloud, settings, workers, System.out);
+            return LocalSystem.start(cloud, settings, workers, System.out);
         } catch (RuntimeException e) {
             cloud.close();
             throw e;
         }
-        LocalAutoscaler autoscaler = null;
-        TimelineServer timelineServer = null;
-        if (autoscale) {
-            try {
-                autoscaler = new LocalAutoscaler(cloud.sqs(), cloud.queueUrl(cloud.resources().requestQueue()),
-                        new ScalingEngine(policy, workers, maxCapacity),
-                        java.time.Duration.ofSeconds(policy.local().periodSeconds()), stack, workers);
-                timelineServer = TimelineServer.start(host, autoscalerPort, autoscaler::timeline);
-                autoscaler.start();
-            } catch (RuntimeException e) {
-                stack.close();
-                cloud.close();
-                throw e;
-            }
+    }
+
+    /** The autoscaler over the request queue and its timeline server; stops everything again when that fails. */
+    private Autoscaling startAutoscaling(LocalAwsServers cloud, LocalSystem stack, ScalingPolicy policy,
+                                         int maxCapacity) {
+        try {
+            LocalAutoscaler autoscaler = new LocalAutoscaler(cloud.sqs(),
+                    cloud.queueUrl(cloud.resources().requestQueue()), new ScalingEngine(policy, workers, maxCapacity),
+                    java.time.Duration.ofSeconds(policy.local().periodSeconds()), stack, workers);
+            TimelineServer timeline = TimelineServer.start(host, autoscalerPort, autoscaler::timeline);
+            autoscaler.start();
+            return new Autoscaling(autoscaler, timeline);
+        } catch (RuntimeException e) {
+            stack.close();
+            cloud.close();
+            throw e;
         }
-        LocalAutoscaler scaler = autoscaler;
-        TimelineServer timeline = timelineServer;
+    }
+
+    /** On Ctrl-C (SIGINT) or SIGTERM: the autoscaler, then the processes, then the AWS servers. */
+    private static void stopAllOnShutdown(LocalAwsServers cloud, LocalSystem stack, Autoscaling autoscaling,
+                                          CountDownLatch stopped) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("stopping: autoscaler, workers, web tier, SQS and S3 servers");
             try {
-                if (scaler != null) {
-                    scaler.close();
-                    timeline.close();
+                if (autoscaling != null) {
+                    autoscaling.scaler().close();
+                    autoscaling.timeline().close();
                 }
                 stack.close();
             } finally {
@@ -148,18 +170,20 @@ public final class LocalCloudCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "local-cloud-shutdown"));
+    }
+
+    private void printReady(long started, LocalAwsServers cloud, LocalSystem stack, Autoscaling autoscaling,
+                            ScalingPolicy policy, int maxCapacity) {
         long ms = (System.nanoTime() - started) / 1_000_000;
         String url = "http://localhost:" + webPort;
         System.out.printf("ready: %s (web 1, workers %d, started in %.1f s; SQS %s, S3 %s; Ctrl-C stops everything)%n",
                 url, stack.runningWorkers(), ms / 1000.0, cloud.sqsEndpoint(), cloud.s3Endpoint());
-        if (timeline != null) {
+        if (autoscaling != null) {
             System.out.printf("autoscaler: workers %d..%d every %d s (policy %s); timeline: %s%n", workers, maxCapacity,
                     policy.local().periodSeconds(), policyFile == null ? "classpath:" + ScalingPolicy.FILE_NAME
-                            : policyFile, timeline.url());
+                            : policyFile, autoscaling.timeline().url());
         }
         System.out.printf("try: curl -F myfile=@samples/coffee.png %s/classify%n", url);
-        stopped.await();
-        return 0;
     }
 
     private void requireFree(int port, String option) {
