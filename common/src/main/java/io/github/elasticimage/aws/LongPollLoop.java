@@ -8,8 +8,13 @@ import java.util.function.BooleanSupplier;
  * The receive loop both tiers run on an SQS queue: one round (a long poll and the hand-off of what it received) after
  * another while {@code running}; after a failed round it waits 100 ms, doubling up to 5 s, and a good round resets the
  * wait. It ends when {@code running} turns false or its thread is interrupted.
+ *
+ * @param queueName what the failure lines name
+ * @param running   read before every round and after a failure
+ * @param log       the caller's logger, so the lines keep its name
+ * @param round     one long poll and its hand-off
  */
-public final class LongPollLoop implements Runnable {
+public record LongPollLoop(String queueName, BooleanSupplier running, Logger log, Round round) implements Runnable {
 
     static final long FIRST_BACKOFF_MS = 100;
     static final long MAX_BACKOFF_MS = 5_000;
@@ -18,24 +23,6 @@ public final class LongPollLoop implements Runnable {
     @FunctionalInterface
     public interface Round {
         void run() throws InterruptedException;
-    }
-
-    private final String queueName;
-    private final BooleanSupplier running;
-    private final Logger log;
-    private final Round round;
-
-    /**
-     * @param queueName what the failure lines name
-     * @param running   read before every round and after a failure
-     * @param log       the caller's logger, so the lines keep its name
-     * @param round     one long poll and its hand-off
-     */
-    public LongPollLoop(String queueName, BooleanSupplier running, Logger log, Round round) {
-        this.queueName = queueName;
-        this.running = running;
-        this.log = log;
-        this.round = round;
     }
 
     @Override
