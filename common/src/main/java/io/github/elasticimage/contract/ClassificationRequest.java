@@ -16,6 +16,10 @@ import io.micronaut.serde.annotation.Serdeable;
  * @param fileName     the client's file name, sanitised, for display only
  * @param replyTo      URL of the queue the answer must be sent to (one per web instance)
  * @param submittedAt  epoch millis when the web tier queued the request
+ * @param owner        which API key submitted it, as a one-way tag ({@code ApiKeys} in the web tier), never the key;
+ *                     the worker stores it as the result's {@link Messages#OWNER_METADATA} metadata so only that key
+ *                     can read the result. Absent when API keys are off, and in messages written before it existed
+ *                     (optional, so both tiers accept messages with and without it; contract version unchanged)
  */
 @Serdeable
 public record ClassificationRequest(
@@ -25,7 +29,8 @@ public record ClassificationRequest(
         String key,
         @Nullable String fileName,
         String replyTo,
-        long submittedAt) {
+        long submittedAt,
+        @Nullable String owner) {
 
     public ClassificationRequest {
         Messages.requireText(id, "id");
@@ -34,9 +39,15 @@ public record ClassificationRequest(
         Messages.requireText(replyTo, "replyTo");
     }
 
-    /** A request of the current contract version. */
+    /** A request of the current contract version, with no owner (API keys off). */
     public static ClassificationRequest of(String id, String bucket, String key, @Nullable String fileName,
                                            String replyTo, long submittedAt) {
-        return new ClassificationRequest(Messages.VERSION, id, bucket, key, fileName, replyTo, submittedAt);
+        return of(id, bucket, key, fileName, replyTo, submittedAt, null);
+    }
+
+    /** A request of the current contract version submitted with the API key whose tag is {@code owner}. */
+    public static ClassificationRequest of(String id, String bucket, String key, @Nullable String fileName,
+                                           String replyTo, long submittedAt, @Nullable String owner) {
+        return new ClassificationRequest(Messages.VERSION, id, bucket, key, fileName, replyTo, submittedAt, owner);
     }
 }

@@ -21,6 +21,12 @@ public final class Messages {
         return UPLOAD_PREFIX + id;
     }
 
+    /**
+     * Name of the S3 user metadata ({@code x-amz-meta-owner}) that carries {@link ClassificationRequest#owner()} on the
+     * upload (written by the web tier) and on the result (written by the worker).
+     */
+    public static final String OWNER_METADATA = "owner";
+
     /** Key of the result object in the output bucket for a request id. */
     public static String resultKey(String id) {
         return id + ".json";

@@ -34,6 +34,21 @@ class MessagesTest {
     }
 
     @Test
+    void theOwnerIsOptionalBothWays() {
+        ClassificationRequest owned = ClassificationRequest.of("id-1", "in", "uploads/id-1", "cat.jpg",
+                "http://127.0.0.1:9324/000000000000/image-responses-a", 1L, "tag-1");
+        assertEquals(owned, Messages.parseRequest(Messages.toJson(owned)));
+        // A message written before the field existed (or with API keys off) still parses, with no owner.
+        ClassificationRequest old = Messages.parseRequest("{\"version\":1,\"id\":\"x\",\"bucket\":\"b\","
+                + "\"key\":\"k\",\"fileName\":null,\"replyTo\":\"q\",\"submittedAt\":1}");
+        assertEquals(null, old.owner());
+        // A reader that does not know a field ignores it (an older worker reading a newer message).
+        ClassificationRequest newer = Messages.parseRequest("{\"version\":1,\"id\":\"x\",\"bucket\":\"b\","
+                + "\"key\":\"k\",\"replyTo\":\"q\",\"submittedAt\":1,\"owner\":\"t\",\"later\":42}");
+        assertEquals("t", newer.owner());
+    }
+
+    @Test
     void doneResultSurvivesARoundTripWithTop5() {
         List<Prediction> top = List.of(new Prediction("espresso", 0.98), new Prediction("cup", 0.01),
                 new Prediction("eggnog", 0.005), new Prediction("coffee mug", 0.002), new Prediction("consomme", 0.001));

@@ -146,8 +146,12 @@ public class JobProcessor {
         String json = Messages.toJson(result);
         CompletableFuture<Void> stored = CompletableFuture.runAsync(() -> {
             long u0 = System.nanoTime();
+            // The submitting API key's tag goes with the result: the web tier shows it to that key only.
             s3.putObject(b -> b.bucket(names.outputBucket()).key(Messages.resultKey(request.id()))
-                    .contentType("application/json"), RequestBody.fromString(json));
+                    .contentType("application/json")
+                    .metadata(request.owner() == null ? java.util.Map.of()
+                            : java.util.Map.of(Messages.OWNER_METADATA, request.owner())),
+                    RequestBody.fromString(json));
             metrics.upload(System.nanoTime() - u0);
         }, resultWriter);
         sqs.sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));

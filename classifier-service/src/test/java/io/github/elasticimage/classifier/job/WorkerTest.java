@@ -42,12 +42,16 @@ class WorkerTest implements TestPropertyProvider {
     }
 
     private String submit(Path image) throws IOException {
+        return submit(image, null);
+    }
+
+    private String submit(Path image, String owner) throws IOException {
         String id = UUID.randomUUID().toString();
         String key = Messages.uploadKey(id);
         CLOUD.s3().putObject(b -> b.bucket(CLOUD.resources().inputBucket()).key(key),
                 RequestBody.fromBytes(Files.readAllBytes(image)));
         send(Messages.toJson(ClassificationRequest.of(id, CLOUD.resources().inputBucket(), key,
-                image.getFileName().toString(), replyQueue, System.currentTimeMillis())));
+                image.getFileName().toString(), replyQueue, System.currentTimeMillis(), owner)));
         return id;
     }
 
@@ -95,6 +99,22 @@ class WorkerTest implements TestPropertyProvider {
                 .key(Messages.resultKey(id))).asString(StandardCharsets.UTF_8);
         assertEquals(answer, Messages.parseResult(stored));
         await().atMost(Duration.ofSeconds(5)).until(() -> requestQueueDepth() == 0);
+    }
+
+    @Test
+    void theSubmittersTagGoesWithTheStoredResultAndNoTagWithoutOne() throws IOException {
+        Path coffee = Path.of(System.getProperty("samples.dir"), "coffee.png");
+        String owned = submit(coffee, "tag-of-key-a");
+        String open = submit(coffee);
+        for (String id : List.of(owned, open)) {
+            CLOUD.s3().waiter().waitUntilObjectExists(b -> b.bucket(CLOUD.resources().outputBucket())
+                    .key(Messages.resultKey(id)));
+        }
+        Map<String, String> metadata = CLOUD.s3().headObject(b -> b.bucket(CLOUD.resources().outputBucket())
+                .key(Messages.resultKey(owned))).metadata();
+        assertEquals("tag-of-key-a", metadata.get(Messages.OWNER_METADATA), metadata::toString);
+        assertNull(CLOUD.s3().headObject(b -> b.bucket(CLOUD.resources().outputBucket())
+                .key(Messages.resultKey(open))).metadata().get(Messages.OWNER_METADATA));
     }
 
     @Test
