@@ -1,9 +1,9 @@
-// The page's behaviour: classify one image through POST /classify (JSON), show label, top-5 and time; poll
-// GET /api/v1/status every few seconds for the live panel; keep the last results in this browser tab.
+// The page's behaviour: classify one image through POST /classify (JSON), show label, top-5 and time; keep the last
+// results in this browser tab only. Queue and worker counts (/api/v1/status) are on the management port, which the
+// page cannot reach (docs/security.md).
 // Everything that comes from a file or the server is written with textContent, never as HTML.
 (() => {
   'use strict';
-  const STATUS_EVERY_MS = 3000;
   const RECENT_MAX = 10;
   const RECENT_KEY = 'elastic-image.recent';
   const $ = (id) => document.getElementById(id);
@@ -21,7 +21,6 @@
   const percent = (p) => (p * 100).toFixed(p >= 0.995 || p < 0.0995 ? 1 : 0) + ' %';
   const duration = (ms) => ms < 1000 ? Math.round(ms) + ' ms' : (ms / 1000).toFixed(2) + ' s';
   const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
-  const number = (n) => (n === null || n === undefined) ? '–' : String(n);
 
   function showError(message) {
     error.textContent = message;
@@ -128,36 +127,6 @@
     }));
   }
 
-  // ---- live panel ----
-  let statusTimer = null;
-  async function refreshStatus() {
-    try {
-      const response = await fetch('/api/v1/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
-      if (!response.ok) throw new Error('HTTP ' + response.status);
-      const s = await response.json();
-      const q = s.requestQueue;
-      $('live-visible').textContent = number(q && q.visible);
-      $('live-in-flight').textContent = number(q && q.inFlight);
-      $('live-dlq').textContent = number(s.deadLetterQueue && s.deadLetterQueue.visible);
-      $('live-running').textContent = number(s.workers && s.workers.running);
-      $('live-desired').textContent = number(s.workers && s.workers.desired);
-      $('live-pending').textContent = number(s.pending);
-      const problems = (s.problems || []).join('; ');
-      $('live-updated').textContent = 'Updated ' + clock(s.time)
-        + (problems ? ' · ' + problems : '') + (s.workers ? '' : ' · worker counts come from the local autoscaler');
-    } catch (e) {
-      $('live-updated').textContent = 'Status unavailable (' + e.message + '); retrying.';
-    } finally {
-      statusTimer = setTimeout(refreshStatus, document.hidden ? STATUS_EVERY_MS * 5 : STATUS_EVERY_MS);
-    }
-  }
-  document.addEventListener('visibilitychange', () => {
-    if (!document.hidden) {
-      clearTimeout(statusTimer);
-      refreshStatus();
-    }
-  });
-
   // ---- input: choose, drop, resubmit ----
   input.addEventListener('change', () => classify(input.files[0]));
   form.addEventListener('submit', (e) => {
@@ -176,5 +145,4 @@
   });
 
   renderRecent(loadRecent());
-  refreshStatus();
 })();

@@ -35,7 +35,7 @@ class BackpressureTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private static Map<String, Object> properties(int maxPending, String timeout) {
-        Map<String, Object> properties = new HashMap<>(CLOUD.serviceProperties());
+        Map<String, Object> properties = new HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("micronaut.server.port", -1);
         properties.put("app.web.max-pending", maxPending);
         properties.put("app.web.result-timeout", timeout);

@@ -55,7 +55,7 @@ class BadInputTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(CLOUD.serviceProperties());
+        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("app.web.result-timeout", "10s");
         return properties;
     }

@@ -46,7 +46,7 @@ class ClassifyApiTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(CLOUD.serviceProperties());
+        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("app.web.result-timeout", "3s");
         return properties;
     }

@@ -64,7 +64,7 @@ class RequestLogTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        return new HashMap<>(CLOUD.serviceProperties());
+        return new HashMap<>(WebTestProperties.of(CLOUD));
     }
 
     @BeforeEach

@@ -82,7 +82,7 @@ class RoutingTest {
     }
 
     private static Map<String, Object> properties() {
-        Map<String, Object> properties = new java.util.HashMap<>(CLOUD.serviceProperties());
+        Map<String, Object> properties = new java.util.HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("micronaut.server.port", -1);
         return properties;
     }

@@ -2,6 +2,7 @@ package io.github.elasticimage.web;
 
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
+import io.micronaut.context.annotation.Value;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -21,6 +22,7 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,8 +40,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The page's files at {@code /}, {@code GET /api/v1/status} (queue counts from SQS, worker counts from a stand-in
- * scaling timeline) and the Prometheus metrics at {@code /prometheus}, against real SQS and S3 servers on loopback.
+ * The page's files at {@code /}, and on the management port {@code GET /api/v1/status} (queue counts from SQS, worker
+ * counts from a stand-in scaling timeline) and the Prometheus metrics at {@code /prometheus}, against real SQS and S3
+ * servers on loopback.
  */
 @MicronautTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -55,12 +58,17 @@ class StatusAndMetricsTest implements TestPropertyProvider {
     @Client("/")
     HttpClient client;
 
+    @Value("${endpoints.all.port}")
+    int managementPort;
+
+    private HttpClient management;
+
     StatusAndMetricsTest() throws IOException {
     }
 
     @Override
     public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(CLOUD.serviceProperties());
+        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("app.web.scaling-timeline-url", timeline.url());
         return properties;
     }
@@ -69,6 +77,9 @@ class StatusAndMetricsTest implements TestPropertyProvider {
     void stop() throws InterruptedException {
         worker.close();
         timeline.close();
+        if (management != null) {
+            management.close();
+        }
     }
 
     @Test
@@ -160,12 +171,23 @@ class StatusAndMetricsTest implements TestPropertyProvider {
     }
 
     private Map<String, Object> status() {
-        return client.toBlocking().retrieve(HttpRequest.GET("/api/v1/status"),
+        return management().toBlocking().retrieve(HttpRequest.GET("/api/v1/status"),
                 Argument.mapOf(String.class, Object.class));
     }
 
     private String metrics() {
-        return client.toBlocking().retrieve(HttpRequest.GET("/prometheus"), String.class);
+        return management().toBlocking().retrieve(HttpRequest.GET("/prometheus"), String.class);
+    }
+
+    private HttpClient management() {
+        if (management == null) {
+            try {
+                management = HttpClient.create(URI.create("http://127.0.0.1:" + managementPort).toURL());
+            } catch (java.net.MalformedURLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return management;
     }
 
     private static void deleteMarkers(String queueUrl, String marker, int count) {

@@ -1,14 +1,12 @@
-package io.github.elasticimage.web.api;
+package io.github.elasticimage.web.status;
 
 import io.github.elasticimage.scaling.ScalingPoint;
 import io.github.elasticimage.web.queue.PendingRequests;
 import io.github.elasticimage.web.queue.QueueDepths;
-import io.github.elasticimage.web.status.ScalingTimeline;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.MediaType;
-import io.micronaut.http.annotation.Controller;
-import io.micronaut.http.annotation.Get;
-import io.micronaut.http.annotation.Produces;
+import io.micronaut.management.endpoint.annotation.Endpoint;
+import io.micronaut.management.endpoint.annotation.Read;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
@@ -21,20 +19,22 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * {@code GET /api/v1/status}: what the page's live panel shows. Queue counts come from SQS, worker counts from the
- * local autoscaler's timeline when {@code SCALING_TIMELINE_URL} is set. A part that cannot be read is {@code null} and
- * named in {@code problems}; the call itself still answers 200.
+ * {@code GET /api/v1/status} on the management port ({@code MANAGEMENT_PORT}, with {@code /prometheus} and the detailed
+ * {@code /health}; its path is {@code endpoints.status.path} in application.yml): queue counts from SQS, callers
+ * waiting here, and worker counts from the local autoscaler's timeline when {@code SCALING_TIMELINE_URL} is set. A
+ * part that cannot be read is {@code null} and named in {@code problems}; the call itself still answers 200. A
+ * management endpoint, not a controller, so the public port does not answer it (docs/security.md).
  */
-@Controller("/api/v1/status")
-public class StatusController {
+@Endpoint(id = "status", defaultSensitive = false)
+public class StatusEndpoint {
 
-    private static final Logger LOG = LoggerFactory.getLogger(StatusController.class);
+    private static final Logger LOG = LoggerFactory.getLogger(StatusEndpoint.class);
 
     private final QueueDepths queues;
     private final ScalingTimeline timeline;
     private final PendingRequests pending;
 
-    public StatusController(QueueDepths queues, ScalingTimeline timeline, PendingRequests pending) {
+    public StatusEndpoint(QueueDepths queues, ScalingTimeline timeline, PendingRequests pending) {
         this.queues = queues;
         this.timeline = timeline;
         this.pending = pending;
@@ -63,8 +63,7 @@ public class StatusController {
         }
     }
 
-    @Get
-    @Produces(MediaType.APPLICATION_JSON)
+    @Read(produces = MediaType.APPLICATION_JSON)
     @ExecuteOn(TaskExecutors.BLOCKING)
     public Status status() {
         List<String> problems = new ArrayList<>();
