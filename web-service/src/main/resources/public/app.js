@@ -1,11 +1,12 @@
 // The page's behaviour: classify one image through POST /classify (JSON), show label, top-5 and time; keep the last
-// results in this browser tab only. Queue and worker counts (/api/v1/status) are on the management port, which the
-// page cannot reach (docs/security.md).
+// results and the API key (if the service needs one: X-Api-Key) in this browser tab only. Queue and worker counts
+// (/api/v1/status) are on the management port, which the page cannot reach (docs/security.md).
 // Everything that comes from a file or the server is written with textContent, never as HTML.
 (() => {
   'use strict';
   const RECENT_MAX = 10;
   const RECENT_KEY = 'elastic-image.recent';
+  const API_KEY_KEY = 'elastic-image.api-key';
   const $ = (id) => document.getElementById(id);
 
   const form = $('upload-form');
@@ -14,6 +15,7 @@
   const button = $('classify-button');
   const result = $('result');
   const error = $('error');
+  const apiKey = $('api-key');
   let current = null;
   let previewUrl = null;
   let busy = false;
@@ -41,13 +43,17 @@
     body.append('myfile', file, file.name);
     const started = performance.now();
     try {
-      const response = await fetch('/classify', { method: 'POST', body, headers: { Accept: 'application/json' } });
+      const headers = { Accept: 'application/json' };
+      const key = apiKey.value.trim();
+      if (key) headers['X-Api-Key'] = key;
+      const response = await fetch('/classify', { method: 'POST', body, headers });
       const took = performance.now() - started;
       const data = await response.json().catch(() => null);
       if (!response.ok) {
         const reason = data && data.message ? data.message : response.statusText;
         $('result-status').textContent = 'Not classified.';
-        showError(response.status + ': ' + reason + (data && data.id ? ' (request ' + data.id + ')' : ''));
+        showError(response.status + ': ' + reason + (data && data.id ? ' (request ' + data.id + ')' : '')
+          + (response.status === 401 ? ' Enter the API key below, then press Classify again.' : ''));
         return;
       }
       render(data, took);
@@ -142,6 +148,12 @@
     e.preventDefault();
     const file = e.dataTransfer && e.dataTransfer.files[0];
     if (file) classify(file);
+  });
+
+  // ---- API key (this tab only) ----
+  try { apiKey.value = sessionStorage.getItem(API_KEY_KEY) || ''; } catch (e) { /* private mode */ }
+  apiKey.addEventListener('change', () => {
+    try { sessionStorage.setItem(API_KEY_KEY, apiKey.value.trim()); } catch (e) { /* private mode: keep going */ }
   });
 
   renderRecent(loadRecent());

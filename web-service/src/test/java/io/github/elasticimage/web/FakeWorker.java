@@ -6,12 +6,14 @@ import io.github.elasticimage.contract.ClassificationResult.ErrorCode;
 import io.github.elasticimage.contract.ClassificationResult.Prediction;
 import io.github.elasticimage.contract.Messages;
 import io.github.elasticimage.local.LocalAwsServers;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -22,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  * the real SQS and S3 servers. It reads each upload back from S3 and answers {@link #labelFor(byte[])}, after a random
  * delay on one of several threads, so answers come back out of order. Files named {@code FAIL*}, and images
  * that do not decode, get a failure answer (and their upload is deleted, as the real worker does), {@code SILENT*} none, {@code TWICE*} the same answer twice.
+ * Each result is also stored in the output bucket with the request's owner tag, as the real worker stores it.
  */
 final class FakeWorker implements AutoCloseable {
 
@@ -83,6 +86,10 @@ final class FakeWorker implements AutoCloseable {
                         : ClassificationResult.done(request.id(), List.of(new Prediction(labelFor(image), 0.9)), "fake",
                         null);
                 String json = Messages.toJson(result);
+                // Stored like the real worker's result: under the id, with the submitter's owner tag as metadata.
+                cloud.s3().putObject(b -> b.bucket(cloud.resources().outputBucket()).key(Messages.resultKey(request.id()))
+                        .contentType("application/json").metadata(request.owner() == null ? Map.of()
+                                : Map.of(Messages.OWNER_METADATA, request.owner())), RequestBody.fromString(json));
                 int copies = text.startsWith("TWICE") ? 2 : 1;
                 for (int i = 0; i < copies; i++) {
                     cloud.sqs().sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));

@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -36,8 +37,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Drives the page at {@code /} in headless Chromium (Debian's {@code chromium} and {@code chromium-driver}, which
- * {@code .ci/run} installs): choose {@code samples/coffee.png}, see {@code espresso} with its top-5 and time, and the
- * result in the last-results table. Saves a screenshot to
+ * {@code .ci/run} installs), with API keys on: choose {@code samples/coffee.png} without a key and see the 401 asking
+ * for one, enter the key, classify again and see {@code espresso} with its top-5 and time, and the result in the
+ * last-results table; the key stays in the tab after a reload. Saves a screenshot to
  * {@code target/screenshots/page.png}. The web tier is real, against real SQS and S3 servers; the classifier is
  * {@link EspressoWorker}, which answers only for the exact bytes of the sample.
  */
@@ -52,6 +54,7 @@ class PageBrowserTest implements TestPropertyProvider {
 
     private final Path sample = Path.of(System.getProperty("samples.dir"), "coffee.png");
     private final EspressoWorker worker = new EspressoWorker(CLOUD, Files.readAllBytes(sample));
+    private static final String KEY = "page-key-" + java.util.UUID.randomUUID();
 
     @Inject
     EmbeddedServer server;
@@ -61,7 +64,9 @@ class PageBrowserTest implements TestPropertyProvider {
 
     @Override
     public Map<String, String> getProperties() {
-        return WebTestProperties.of(CLOUD);
+        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+        properties.put("app.auth.api-keys", KEY);
+        return properties;
     }
 
     @AfterAll
@@ -103,7 +108,15 @@ class PageBrowserTest implements TestPropertyProvider {
             assertFalse(driver.findElement(By.id("result-body")).isDisplayed(), "no result before an upload");
             assertEquals("No image yet.", driver.findElement(By.id("result-status")).getText());
 
+            // Without a key: the service's 401, and what to do about it.
             input.sendKeys(sample.toAbsolutePath().toString());
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("error")));
+            String refused = driver.findElement(By.id("error")).getText();
+            assertTrue(refused.startsWith("401: ") && refused.contains("Enter the API key"), refused);
+
+            // With the key: typed into its field (kept in the tab), then "Classify again" resends the image.
+            driver.findElement(By.id("api-key")).sendKeys(KEY);
+            driver.findElement(By.id("classify-button")).click();
             wait.until(ExpectedConditions.textToBe(By.id("result-label"), "espresso"));
 
             assertEquals("polite", driver.findElement(By.id("result")).getAttribute("aria-live"));
@@ -128,6 +141,11 @@ class PageBrowserTest implements TestPropertyProvider {
             Path shot = ((ChromeDriver) driver).getScreenshotAs(OutputType.FILE).toPath();
             Files.copy(shot, SCREENSHOT, StandardCopyOption.REPLACE_EXISTING);
             System.out.println("PageBrowserTest: screenshot saved to " + SCREENSHOT.toAbsolutePath());
+
+            // The key is kept in this tab (sessionStorage), not sent anywhere but as X-Api-Key.
+            driver.navigate().refresh();
+            wait.until(ExpectedConditions.attributeToBe(By.id("api-key"), "value", KEY));
+            assertEquals("password", driver.findElement(By.id("api-key")).getAttribute("type"));
         } finally {
             driver.quit();
         }

@@ -2,6 +2,7 @@ package io.github.elasticimage.web.api;
 
 import io.micronaut.context.annotation.Replaces;
 import io.micronaut.context.annotation.Requires;
+import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -41,6 +42,9 @@ public class ApiExceptionHandler implements ExceptionHandler<WebException, HttpR
                 .body(new ErrorResponse(status.getCode(), status.getReason(), e.getMessage(), e.requestId()));
         if (e instanceof WebException.CapacityExceeded || e instanceof WebException.BackendUnavailable) {
             response.header("Retry-After", "1");
+        }
+        if (e instanceof WebException.Unauthorized) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
         return response;
     }

@@ -1,6 +1,7 @@
 package io.github.elasticimage.web.api;
 
 import io.github.elasticimage.contract.ClassificationResult;
+import io.github.elasticimage.web.auth.ApiKeyFilter;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
@@ -12,6 +13,7 @@ import io.micronaut.http.annotation.Part;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.Produces;
+import io.micronaut.http.annotation.RequestAttribute;
 import io.micronaut.http.multipart.CompletedFileUpload;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
@@ -24,7 +26,8 @@ import java.util.regex.Pattern;
 /**
  * The asynchronous API: {@code POST /api/v1/classifications} answers 202 at once with the request id and a status URL;
  * {@code GET /api/v1/classifications/{id}} reads the outcome from the output bucket. A client whose synchronous call
- * timed out can look its result up here with the id from the 504 body.
+ * timed out can look its result up here with the id from the 504 body. With API keys on, an id is known only to the key
+ * that submitted it: any other key gets the same 404 as for an id that does not exist.
  */
 @Controller("/api/v1/classifications")
 @ExecuteOn(TaskExecutors.BLOCKING)
@@ -60,11 +63,12 @@ public class AsyncClassificationsController {
     @Post
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
-    public HttpResponse<Classification> submit(@Part("myfile") @Nullable CompletedFileUpload myfile,
+    public HttpResponse<Classification> submit(@RequestAttribute(ApiKeyFilter.OWNER) @Nullable String owner,
+                                               @Part("myfile") @Nullable CompletedFileUpload myfile,
                                                @Part("inputFile") @Nullable CompletedFileUpload inputFile,
                                                @Part("file") @Nullable CompletedFileUpload file) {
         Upload upload = Upload.of(inspector, myfile, inputFile, file);
-        String id = service.submit(upload.bytes(), upload.contentType(), upload.fileName());
+        String id = service.submit(upload.bytes(), upload.contentType(), upload.fileName(), owner);
         String url = statusUrl(id);
         return HttpResponse.<Classification>status(HttpStatus.ACCEPTED)
                 .headers(h -> h.location(URI.create(url)))
@@ -73,17 +77,18 @@ public class AsyncClassificationsController {
 
     @Get("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    public Classification status(@PathVariable String id) {
+    public Classification status(@PathVariable String id,
+                                 @RequestAttribute(ApiKeyFilter.OWNER) @Nullable String owner) {
         if (!ID.matcher(id).matches()) {
             throw new WebException.BadRequest("not a request id: expected a UUID like 123e4567-e89b-12d3-a456-426614174000");
         }
         String url = statusUrl(id);
-        return service.result(id)
+        return service.result(id, owner)
                 .map(result -> result.isDone()
                         ? new Classification(id, "done", url, result.label(), result.confidence(), result.top5(), null)
                         : new Classification(id, "failed", url, null, null, null, result.error()))
                 .orElseGet(() -> {
-                    if (!service.accepted(id)) {
+                    if (!service.accepted(id, owner)) {
                         throw new WebException.NotFound("no classification with id " + id);
                     }
                     return new Classification(id, "pending", url, null, null, null, null);

@@ -8,11 +8,14 @@ import io.github.elasticimage.web.queue.PendingRequests;
 import io.github.elasticimage.web.queue.QueueException;
 import io.github.elasticimage.web.queue.ResponseQueue;
 import io.github.elasticimage.web.storage.ImageStore;
+import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -48,7 +51,8 @@ public class ClassificationService {
      * Submits an image and waits for its answer: the future completes with a DONE result, or exceptionally with a
      * {@link WebException} (failed classification, timeout).
      */
-    public CompletableFuture<ClassificationResult> classify(byte[] image, String contentType, String fileName) {
+    public CompletableFuture<ClassificationResult> classify(byte[] image, String contentType, String fileName,
+                                                            @Nullable String owner) {
         String id = UUID.randomUUID().toString();
         long started = System.nanoTime();
         CompletableFuture<ClassificationResult> answer;
@@ -58,7 +62,7 @@ public class ClassificationService {
             throw new WebException.CapacityExceeded(e.max());
         }
         try {
-            enqueue(id, image, contentType, fileName);
+            enqueue(id, image, contentType, fileName, owner);
         } catch (RuntimeException e) {
             pending.remove(id);
             throw e;
@@ -92,41 +96,50 @@ public class ClassificationService {
     }
 
     /** Submits an image without waiting; its result appears in the output bucket under the returned id. */
-    public String submit(byte[] image, String contentType, String fileName) {
+    public String submit(byte[] image, String contentType, String fileName, @Nullable String owner) {
         String id = UUID.randomUUID().toString();
-        enqueue(id, image, contentType, fileName);
+        enqueue(id, image, contentType, fileName, owner);
         LOG.info("submit id={} file={} (asynchronous)", id, fileName);
         return id;
     }
 
-    /** The stored outcome of a request, if any: a result, or empty while it is pending or unknown. */
-    public Optional<ClassificationResult> result(String id) {
+    /**
+     * The stored outcome of a request, if any: a result, or empty while it is pending or unknown. With API keys on
+     * ({@code owner} not null), a result submitted with another key (or with none) is unknown to this caller.
+     */
+    public Optional<ClassificationResult> result(String id, @Nullable String owner) {
         try {
-            return store.result(id);
+            return store.result(id).filter(stored -> visible(stored, owner)).map(ImageStore.Owned::value);
         } catch (RuntimeException e) {
             throw new WebException.BackendUnavailable("result storage", id, e);
         }
     }
 
-    /** Whether an upload with this id exists (the request was accepted). */
-    public boolean accepted(String id) {
+    /** Whether an upload with this id exists (the request was accepted) and, with keys on, was sent with this key. */
+    public boolean accepted(String id, @Nullable String owner) {
         try {
-            return store.exists(id);
+            return store.upload(id).filter(stored -> visible(stored, owner)).isPresent();
         } catch (RuntimeException e) {
             throw new WebException.BackendUnavailable("image storage", id, e);
         }
     }
 
-    private void enqueue(String id, byte[] image, String contentType, String fileName) {
+    /** Keys off: everything is visible. Keys on: only what was stored with the caller's key's tag. */
+    private static boolean visible(ImageStore.Owned<?> stored, @Nullable String owner) {
+        return owner == null || stored.owner() != null && MessageDigest.isEqual(
+                owner.getBytes(StandardCharsets.UTF_8), stored.owner().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void enqueue(String id, byte[] image, String contentType, String fileName, @Nullable String owner) {
         ImageStore.StoredImage stored;
         try {
-            stored = store.put(id, image, contentType);
+            stored = store.put(id, image, contentType, owner);
         } catch (RuntimeException e) {
             throw new WebException.BackendUnavailable("image storage", id, e);
         }
         try {
             jobs.send(ClassificationRequest.of(id, stored.bucket(), stored.key(), fileName, responses.url(),
-                    System.currentTimeMillis()));
+                    System.currentTimeMillis(), owner));
         } catch (RuntimeException e) {
             deleteQuietly(stored);
             throw new WebException.BackendUnavailable("request queue", id, e);

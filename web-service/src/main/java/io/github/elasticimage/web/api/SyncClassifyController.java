@@ -1,5 +1,6 @@
 package io.github.elasticimage.web.api;
 
+import io.github.elasticimage.web.auth.ApiKeyFilter;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -8,6 +9,7 @@ import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Part;
 import io.micronaut.http.annotation.Post;
+import io.micronaut.http.annotation.RequestAttribute;
 import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.multipart.CompletedFileUpload;
 import io.micronaut.scheduling.TaskExecutors;
@@ -36,13 +38,14 @@ public class SyncClassifyController {
     @Produces({MediaType.TEXT_PLAIN, MediaType.APPLICATION_JSON})
     @ExecuteOn(TaskExecutors.BLOCKING)
     public CompletableFuture<HttpResponse<?>> classify(HttpRequest<?> request,
+                                                       @RequestAttribute(ApiKeyFilter.OWNER) @Nullable String owner,
                                                        @Part("myfile") @Nullable CompletedFileUpload myfile,
                                                        @Part("inputFile") @Nullable CompletedFileUpload inputFile,
                                                        @Part("file") @Nullable CompletedFileUpload file) {
         Upload upload = Upload.of(inspector, myfile, inputFile, file);
         boolean json = request.accept().stream().anyMatch(t -> t.matches(MediaType.APPLICATION_JSON_TYPE)
                 && !"*".equals(t.getType()));
-        return service.classify(upload.bytes(), upload.contentType(), upload.fileName()).thenApply(result -> json
+        return service.classify(upload.bytes(), upload.contentType(), upload.fileName(), owner).thenApply(result -> json
                 ? HttpResponse.ok(ClassifyResponse.of(result, upload.fileName()))
                         .contentType(MediaType.APPLICATION_JSON_TYPE)
                 : HttpResponse.ok(upload.viaInputFile()

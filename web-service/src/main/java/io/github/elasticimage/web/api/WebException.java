@@ -34,6 +34,13 @@ public abstract class WebException extends RuntimeException {
         }
     }
 
+    /** No accepted API key (401 with {@code WWW-Authenticate: Bearer}); the message never contains the key. */
+    public static final class Unauthorized extends WebException {
+        public Unauthorized(String message) {
+            super(HttpStatus.UNAUTHORIZED, message, null, null);
+        }
+    }
+
     /** No such resource (404). */
     public static final class NotFound extends WebException {
         public NotFound(String message) {

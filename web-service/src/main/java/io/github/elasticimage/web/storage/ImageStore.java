@@ -1,25 +1,38 @@
 package io.github.elasticimage.web.storage;
 
 import io.github.elasticimage.contract.ClassificationResult;
+import io.micronaut.core.annotation.Nullable;
 
 import java.util.Optional;
 
 /** Where uploads go and results are read back from. */
 public interface ImageStore {
 
-    /** Stores an upload under a server-chosen key and returns {@code bucket} and {@code key}. */
-    StoredImage put(String id, byte[] bytes, String contentType);
+    /**
+     * Stores an upload under a server-chosen key and returns {@code bucket} and {@code key}; {@code owner} is the
+     * submitting API key's tag (null when keys are off), kept with the upload.
+     */
+    StoredImage put(String id, byte[] bytes, String contentType, @Nullable String owner);
 
     /** Removes an upload that will never be processed (e.g. the request could not be queued). */
     void delete(StoredImage image);
 
-    /** Whether an upload is stored under this request id. */
-    boolean exists(String id);
+    /** The upload stored under this request id, if any, with its owner tag. */
+    Optional<Owned<StoredImage>> upload(String id);
 
-    /** The stored result for a request id, if a worker wrote one. */
-    Optional<ClassificationResult> result(String id);
+    /** The stored result for a request id, if a worker wrote one, with its owner tag. */
+    Optional<Owned<ClassificationResult>> result(String id);
 
     /** Location of a stored upload. */
     record StoredImage(String bucket, String key) {
+    }
+
+    /**
+     * A stored object and the owner tag it was stored with.
+     *
+     * @param value the object
+     * @param owner tag of the API key that submitted the request; null when it was submitted with keys off
+     */
+    record Owned<T>(T value, @Nullable String owner) {
     }
 }

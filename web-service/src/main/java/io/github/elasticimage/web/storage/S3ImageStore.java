@@ -3,15 +3,20 @@ package io.github.elasticimage.web.storage;
 import io.github.elasticimage.aws.ResourceNames;
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.Messages;
+import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 
-/** {@link ImageStore} on S3: uploads go to the input bucket as {@link Messages#uploadKey}, results are read from the output bucket. */
+/**
+ * {@link ImageStore} on S3: uploads go to the input bucket as {@link Messages#uploadKey}, results are read from the
+ * output bucket. The owner tag is the objects' user metadata {@code x-amz-meta-owner} ({@link Messages#OWNER_METADATA}).
+ */
 @Singleton
 public class S3ImageStore implements ImageStore {
 
@@ -24,24 +29,27 @@ public class S3ImageStore implements ImageStore {
     }
 
     @Override
-    public boolean exists(String id) {
+    public Optional<Owned<StoredImage>> upload(String id) {
+        String key = Messages.uploadKey(id);
         try {
-            s3.headObject(b -> b.bucket(names.inputBucket()).key(Messages.uploadKey(id)));
-            return true;
+            var head = s3.headObject(b -> b.bucket(names.inputBucket()).key(key));
+            return Optional.of(new Owned<>(new StoredImage(names.inputBucket(), key),
+                    head.metadata().get(Messages.OWNER_METADATA)));
         } catch (NoSuchKeyException e) {
-            return false;
+            return Optional.empty();
         } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
             if (e.statusCode() == 404) {
-                return false;
+                return Optional.empty();
             }
             throw e;
         }
     }
 
     @Override
-    public StoredImage put(String id, byte[] bytes, String contentType) {
+    public StoredImage put(String id, byte[] bytes, String contentType, @Nullable String owner) {
         String key = Messages.uploadKey(id);
-        s3.putObject(b -> b.bucket(names.inputBucket()).key(key).contentType(contentType), RequestBody.fromBytes(bytes));
+        s3.putObject(b -> b.bucket(names.inputBucket()).key(key).contentType(contentType)
+                .metadata(owner == null ? Map.of() : Map.of(Messages.OWNER_METADATA, owner)), RequestBody.fromBytes(bytes));
         return new StoredImage(names.inputBucket(), key);
     }
 
@@ -51,10 +59,11 @@ public class S3ImageStore implements ImageStore {
     }
 
     @Override
-    public Optional<ClassificationResult> result(String id) {
+    public Optional<Owned<ClassificationResult>> result(String id) {
         try {
             var bytes = s3.getObjectAsBytes(b -> b.bucket(names.outputBucket()).key(Messages.resultKey(id)));
-            return Optional.of(Messages.parseResult(bytes.asString(StandardCharsets.UTF_8)));
+            return Optional.of(new Owned<>(Messages.parseResult(bytes.asString(StandardCharsets.UTF_8)),
+                    bytes.response().metadata().get(Messages.OWNER_METADATA)));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         }

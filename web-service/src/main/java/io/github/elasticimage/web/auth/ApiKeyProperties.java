@@ -1,0 +1,19 @@
+package io.github.elasticimage.web.auth;
+
+import io.micronaut.context.annotation.ConfigurationProperties;
+import io.micronaut.core.annotation.Nullable;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Who may call the API ({@code app.auth.*}). Keys may come from both places; together they are the accepted set. With
+ * no key from either, the API is open (the local default). See docs/security.md.
+ *
+ * @param apiKeys     accepted keys, comma-separated ({@code API_KEYS})
+ * @param apiKeysFile a file with one accepted key per line; blank lines and lines starting with {@code #} are skipped
+ *                    ({@code API_KEYS_FILE}; on AWS the web host writes it from an SSM SecureString parameter)
+ */
+@ConfigurationProperties("app.auth")
+public record ApiKeyProperties(@Nullable List<String> apiKeys, @Nullable Path apiKeysFile) {
+}
