@@ -5,6 +5,7 @@ SHELL := /bin/bash
 MVN        ?= mvn -B
 VERSION    := 0.1.0-SNAPSHOT
 PORT       ?= 8080
+MANAGEMENT_PORT ?= 8085
 WORKERS    ?= 1
 SHARED_DIR ?= $(CURDIR)/../shared
 # DJL unpacks libtorch here on first use (offline: the native jar ships in the classifier jar).
@@ -37,8 +38,8 @@ $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) &: $(RUN_SOURCES)
 	$(MVN) -q -DskipTests package -pl local-cloud,web-service,classifier-service -am
 	@touch $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR)
 
-run: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## Start the whole system locally (SQS, S3, web on :$(PORT), autoscaled workers); Ctrl-C stops it
-	java -jar $(LOCAL_CLOUD_JAR) --port $(PORT) --workers $(WORKERS) \
+run: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## Start the whole system locally (SQS, S3, web on :$(PORT), operations on :$(MANAGEMENT_PORT), autoscaled workers); Ctrl-C stops it
+	java -jar $(LOCAL_CLOUD_JAR) --port $(PORT) --management-port $(MANAGEMENT_PORT) --workers $(WORKERS) \
 	  --web-jar $(WEB_JAR) --classifier-jar $(CLASSIFIER_JAR)
 
 test: ## Run every test (unit, integration on loopback servers, end to end)

@@ -31,6 +31,11 @@ public final class LocalCloudCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Web-service port (default: ${DEFAULT-VALUE}).")
     int webPort;
 
+    @Option(names = "--management-port", defaultValue = "8085",
+            description = "Web-service management port: /api/v1/status, /prometheus, detailed /health "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int managementPort;
+
     @Option(names = "--sqs-port", defaultValue = "9324", description = "SQS server port (default: ${DEFAULT-VALUE}).")
     int sqsPort;
 
@@ -90,6 +95,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         long started = System.nanoTime();
         requireFree(webPort, "--port");
+        requireFree(managementPort, "--management-port");
         requireFree(sqsPort, "--sqs-port");
         requireFree(s3Port, "--s3-port");
         ScalingPolicy policy = policyFile == null ? ScalingPolicy.packaged() : ScalingPolicy.load(policyFile);
@@ -123,6 +129,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
             workerEnv.put("WORKER_THREADS", Integer.toString(workerThreads));
         }
         Map<String, String> webEnv = new LinkedHashMap<>();
+        webEnv.put(ServiceProcess.MANAGEMENT_PORT, Integer.toString(managementPort));
         if (autoscale) {
             // The web tier can show the autoscaler's decisions (SCALING_TIMELINE_URL in its application.yml).
             webEnv.put("SCALING_TIMELINE_URL", "http://" + host + ":" + autoscalerPort + TimelineServer.PATH);
@@ -183,6 +190,8 @@ public final class LocalCloudCommand implements Callable<Integer> {
                     policy.local().periodSeconds(), policyFile == null ? "classpath:" + ScalingPolicy.FILE_NAME
                             : policyFile, autoscaling.timeline().url());
         }
+        System.out.printf("operations: http://localhost:%d/api/v1/status, /prometheus, /health (details)%n",
+                managementPort);
         System.out.printf("try: curl -F myfile=@samples/coffee.png %s/classify%n", url);
     }
 

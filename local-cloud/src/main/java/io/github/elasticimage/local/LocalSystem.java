@@ -236,6 +236,11 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
         return web.baseUrl();
     }
 
+    /** The web tier's management port: {@code /api/v1/status}, {@code /prometheus} and the detailed {@code /health}. */
+    public URI webManagementUrl() {
+        return web.managementUrl();
+    }
+
     public int runningWorkers() {
         return (int) workers.stream().filter(ServiceProcess::isAlive).count();
     }

@@ -31,18 +31,25 @@ public final class ServiceProcess implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServiceProcess.class);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
+    /** Environment variable of a service's management port (web-service's application.yml: endpoints.all.port). */
+    public static final String MANAGEMENT_PORT = "MANAGEMENT_PORT";
+
     private final String name;
     private final Process process;
     private final URI baseUrl;
+    private final URI managementUrl;
 
-    private ServiceProcess(String name, Process process, URI baseUrl) {
+    private ServiceProcess(String name, Process process, URI baseUrl, URI managementUrl) {
         this.name = name;
         this.process = process;
         this.baseUrl = baseUrl;
+        this.managementUrl = managementUrl;
     }
 
     /**
      * Starts {@code java [jvmArgs] -jar jar} with the given extra environment; the service listens on {@code port}.
+     * Its management port ({@link #MANAGEMENT_PORT}) is the one {@code env} names, else a free one, so several
+     * services on one machine never clash on the default.
      */
     public static ServiceProcess start(String name, Path jar, List<String> jvmArgs, Map<String, String> env,
                                        String host, int port, PrintStream out) {
@@ -59,10 +66,14 @@ public final class ServiceProcess implements AutoCloseable {
         builder.environment().putAll(env);
         builder.environment().put("MICRONAUT_SERVER_HOST", host);
         builder.environment().put("MICRONAUT_SERVER_PORT", Integer.toString(port));
+        int managementPort = env.containsKey(MANAGEMENT_PORT) ? Integer.parseInt(env.get(MANAGEMENT_PORT))
+                : LocalAwsServers.freePort(host);
+        builder.environment().put(MANAGEMENT_PORT, Integer.toString(managementPort));
         builder.environment().put("PARENT_PID", Long.toString(ProcessHandle.current().pid()));
         try {
             Process process = builder.start();
-            ServiceProcess service = new ServiceProcess(name, process, URI.create("http://" + host + ":" + port));
+            ServiceProcess service = new ServiceProcess(name, process, URI.create("http://" + host + ":" + port),
+                    URI.create("http://" + host + ":" + managementPort));
             Thread pump = new Thread(() -> service.copyOutput(out), name + "-output");
             pump.setDaemon(true);
             pump.start();
@@ -124,6 +135,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     public URI baseUrl() {
         return baseUrl;
+    }
+
+    /** Where the service's operations endpoints answer (web: /api/v1/status, /prometheus, the detailed /health). */
+    public URI managementUrl() {
+        return managementUrl;
     }
 
     public boolean isAlive() {

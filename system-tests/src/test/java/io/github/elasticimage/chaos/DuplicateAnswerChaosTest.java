@@ -142,7 +142,7 @@ class DuplicateAnswerChaosTest {
             assertEquals(requests, ids.size());
             // The stack web's status: nobody left waiting.
             HttpResponse<String> status = ChaosStack.HTTP.send(java.net.http.HttpRequest.newBuilder(
-                    chaos.stack.webUrl().resolve("/api/v1/status")).GET().build(),
+                    chaos.stack.webManagementUrl().resolve("/api/v1/status")).GET().build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             assertEquals(0, ChaosStack.json(status.body()).path("pending").asInt(-1), status.body());
         } finally {
