@@ -56,8 +56,10 @@ class ApiKeyTest implements TestPropertyProvider {
     private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     /** From API_KEYS. */
     private static final String KEY_A = "key-a-" + UUID.randomUUID();
-    /** From API_KEYS_FILE. */
+    /** From API_KEYS_FILE, on a line of its own. */
     private static final String KEY_B = "key-b-" + UUID.randomUUID();
+    /** From API_KEYS_FILE, second of two comma-separated keys on one line (an SSM parameter's value). */
+    private static final String KEY_C = "key-c-" + UUID.randomUUID();
     /** Accepted nowhere; shares KEY_A's first characters, so a prefix comparison would let it in. */
     private static final String WRONG = KEY_A.substring(0, 20) + "-wrong";
 
@@ -73,7 +75,8 @@ class ApiKeyTest implements TestPropertyProvider {
         try {
             Path file = Files.createTempFile("api-keys", ".txt");
             file.toFile().deleteOnExit();
-            Files.writeString(file, "# one key per line\n\n" + KEY_B + "\n");
+            Files.writeString(file, "# one key per line, or several separated by commas\n\n" + KEY_B + "\n"
+                    + "key-d-" + UUID.randomUUID() + ", " + KEY_C + "\n");
             properties.put("app.auth.api-keys-file", file.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -121,6 +124,9 @@ class ApiKeyTest implements TestPropertyProvider {
         byte[] other = TestImages.png("x-api-key");
         assertEquals(FakeWorker.labelFor(other), client.toBlocking().retrieve(
                 classify("x.png", other).header("X-Api-Key", KEY_B), String.class), "the key from the file");
+        byte[] third = TestImages.png("comma-separated");
+        assertEquals(FakeWorker.labelFor(third), client.toBlocking().retrieve(
+                classify("c.png", third).bearerAuth(KEY_C), String.class), "a comma-separated key from the file");
         HttpResponse<String> accepted = client.toBlocking().exchange(submit("s.png").header("X-Api-Key", KEY_A),
                 String.class);
         assertEquals(HttpStatus.ACCEPTED, accepted.getStatus());

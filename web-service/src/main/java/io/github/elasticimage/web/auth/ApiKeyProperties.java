@@ -11,8 +11,9 @@ import java.util.List;
  * no key from either, the API is open (the local default). See docs/security.md.
  *
  * @param apiKeys     accepted keys, comma-separated ({@code API_KEYS})
- * @param apiKeysFile a file with one accepted key per line; blank lines and lines starting with {@code #} are skipped
- *                    ({@code API_KEYS_FILE}; on AWS the web host writes it from an SSM SecureString parameter)
+ * @param apiKeysFile a file of accepted keys, one per line or comma-separated; blank lines and lines starting with
+ *                    {@code #} are skipped ({@code API_KEYS_FILE}; on AWS the web host writes it from an SSM
+ *                    SecureString parameter, see docs/security.md)
  */
 @ConfigurationProperties("app.auth")
 public record ApiKeyProperties(@Nullable List<String> apiKeys, @Nullable Path apiKeysFile) {

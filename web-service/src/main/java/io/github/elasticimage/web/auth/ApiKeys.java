@@ -95,7 +95,9 @@ public class ApiKeys {
     private static List<String> readFile(Path file) {
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
-                    .filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+                    .filter(line -> !line.startsWith("#"))
+                    .flatMap(line -> java.util.Arrays.stream(line.split(",")).map(String::strip))
+                    .filter(key -> !key.isEmpty()).toList();
         } catch (IOException e) {
             // The path is configuration, not a secret; the contents are never shown.
             throw new UncheckedIOException("cannot read API_KEYS_FILE " + file + ": " + e.getMessage(), e);
