@@ -39,7 +39,15 @@ public final class LoadRunner {
         void completed(RequestResult result);
     }
 
-    public record Settings(URI classifyUrl, String field, int requests, int concurrency, Duration timeout) {
+    /**
+     * @param apiKey sent as {@code Authorization: Bearer <key>} when not null (a web tier with API keys on)
+     */
+    public record Settings(URI classifyUrl, String field, int requests, int concurrency, Duration timeout,
+                           String apiKey) {
+
+        public Settings(URI classifyUrl, String field, int requests, int concurrency, Duration timeout) {
+            this(classifyUrl, field, requests, concurrency, timeout, null);
+        }
     }
 
     /**
@@ -108,10 +116,13 @@ public final class LoadRunner {
     private static HttpRequest request(Settings settings, Image image) {
         MultipartForm form = new MultipartForm("----load-test-" + UUID.randomUUID())
                 .file(settings.field(), image.name().replace("\"", "%22"), image.contentType(), image.bytes());
-        return form.post(HttpRequest.newBuilder(settings.classifyUrl())
+        HttpRequest.Builder request = HttpRequest.newBuilder(settings.classifyUrl())
                 .timeout(settings.timeout())
-                .header("Accept", "text/plain"))
-                .build();
+                .header("Accept", "text/plain");
+        if (settings.apiKey() != null) {
+            request.header("Authorization", "Bearer " + settings.apiKey());
+        }
+        return form.post(request).build();
     }
 
     static RequestResult fromResponse(int index, Image image, long sent, long end, HttpResponse<String> response,

@@ -12,6 +12,8 @@ import software.amazon.awssdk.regions.Region;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -44,6 +46,11 @@ public final class LoadTestCommand implements Callable<Integer> {
     @Option(names = "--url", paramLabel = "URL", defaultValue = "http://localhost:8080",
             description = "Web tier base URL; requests go to <url>/classify (default: ${DEFAULT-VALUE}).")
     private URI url;
+
+    @Option(names = "--api-key-file", paramLabel = "FILE",
+            description = "File whose first line is an API key, sent as Authorization: Bearer (a web tier with "
+                    + "API_KEYS set; a file, so the key is not in the process list).")
+    private Path apiKeyFile;
 
     @Option(names = "--images", paramLabel = "DIR",
             description = "Folder of images to send in turn (default: the bundled samples coffee.png, chelsea.png,"
@@ -124,6 +131,19 @@ public final class LoadTestCommand implements Callable<Integer> {
         this.outIsTerminal = outIsTerminal;
     }
 
+    private String apiKey() throws IOException {
+        if (apiKeyFile == null) {
+            return null;
+        }
+        String key = Files.readAllLines(apiKeyFile, StandardCharsets.UTF_8).stream().map(String::strip)
+                .filter(line -> !line.isEmpty()).findFirst().orElse("");
+        if (key.isEmpty()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--api-key-file " + apiKeyFile
+                    + " has no key");
+        }
+        return key;
+    }
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new LoadTestCommand()).execute(args));
     }
@@ -154,7 +174,7 @@ public final class LoadTestCommand implements Callable<Integer> {
             Progress.Mode mode = Progress.Mode.valueOf(progress.toUpperCase(Locale.ROOT));
             try (Progress bar = Progress.create(mode, requests, out, outIsTerminal)) {
                 run = new LoadRunner(requestTimeout).run(workload,
-                        new LoadRunner.Settings(classify, field, requests, slots, requestTimeout), bar);
+                        new LoadRunner.Settings(classify, field, requests, slots, requestTimeout, apiKey()), bar);
             }
             if (sampler != null) {
                 waitForScaleIn(sampler, duration("--wait-scale-in", waitScaleIn));

@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The CLI end to end against a stub web tier and autoscaler on loopback. */
@@ -154,6 +155,22 @@ class LoadTestCommandTest {
         // At most 5 in flight: 20 requests of 200 ms take at least 4 rounds.
         assertTrue(outcome.number(9) >= 4 * LATENCY_MS, outcome.out());
         assertEquals("unknown", outcome.field(11));
+    }
+
+    @Test
+    void anApiKeyFromAFileIsSentAsABearerToken() throws IOException {
+        stub.requireKey("load-test-key-0123456789");
+        Outcome without = run("--url", stub.url(), "--images", images.toString(), "--requests", "3",
+                "--timeline-url", "none");
+        assertEquals(LoadTestCommand.EXIT_FAILED, without.exit());
+        assertTrue(without.out().contains("errors     http_401        3"), without.out());
+
+        Path key = Files.writeString(tmp.resolve("api-key"), "load-test-key-0123456789\n");
+        Outcome with = run("--url", stub.url(), "--images", images.toString(), "--requests", "3",
+                "--timeline-url", "none", "--api-key-file", key.toString());
+        assertEquals("3", with.field(2), with.out());
+        assertEquals("0", with.field(3), with.out());
+        assertFalse(with.out().contains("load-test-key-0123456789"), "the key is not printed");
     }
 
     @Test

@@ -35,6 +35,9 @@ final class StubWebTier implements AutoCloseable {
     private final AtomicInteger received = new AtomicInteger();
     private final List<String> timeline = new ArrayList<>();
 
+    /** The API key every classify request must carry as a bearer token, or null (keys off). */
+    private volatile String requiredKey;
+
     StubWebTier(long latencyMillis, Map<String, String> labels) throws IOException {
         this.latencyMillis = latencyMillis;
         this.labels = labels;
@@ -57,10 +60,23 @@ final class StubWebTier implements AutoCloseable {
         return received.get();
     }
 
+    /** From now on, answer 401 (as the web tier with API keys on) unless {@code Authorization: Bearer <key>}. */
+    void requireKey(String key) {
+        this.requiredKey = key;
+    }
+
     private void classify(HttpExchange exchange) throws IOException {
         inFlight.incrementAndGet();
         try {
             received.incrementAndGet();
+            if (requiredKey != null && !("Bearer " + requiredKey).equals(
+                    exchange.getRequestHeaders().getFirst("Authorization"))) {
+                exchange.getRequestBody().readAllBytes();
+                exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+                send(exchange, 401, "application/json", "{\"status\":401,\"error\":\"Unauthorized\","
+                        + "\"message\":\"an API key is required\",\"id\":null}");
+                return;
+            }
             String head = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.ISO_8859_1);
             Matcher disposition = DISPOSITION.matcher(head);
             if (!disposition.find()) {
