@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.read.ListAppender;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
@@ -184,6 +185,10 @@ class ApiKeyTest implements TestPropertyProvider {
             levels.put(logger, logger.getLevel());
             logger.setLevel(Level.TRACE);
         }
+        // Only into the capture: at TRACE the stand-in servers alone would write megabytes to the build log.
+        List<Appender<ILoggingEvent>> outputs = new ArrayList<>();
+        root.iteratorForAppenders().forEachRemaining(outputs::add);
+        outputs.forEach(root::detachAppender);
         events.start();
         root.addAppender(events);
         try {
@@ -197,8 +202,9 @@ class ApiKeyTest implements TestPropertyProvider {
             assertThrows(HttpClientResponseException.class, () -> client.toBlocking().exchange(
                     HttpRequest.GET("/api/v1/classifications/" + id).header("X-Api-Key", WRONG), String.class));
         } finally {
-            root.detachAppender(events);
             levels.forEach(Logger::setLevel);
+            root.detachAppender(events);
+            outputs.forEach(root::addAppender);
             events.stop();
         }
         assertTrue(events.list.size() > 20, "the capture saw the requests: " + events.list.size() + " events");

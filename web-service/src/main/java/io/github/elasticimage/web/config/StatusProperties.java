@@ -4,7 +4,7 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 
 /**
- * Settings of the live status panel ({@code app.web.*}, beside {@link WebProperties}).
+ * Settings of {@code GET /api/v1/status} on the management port ({@code app.web.*}, beside {@link WebProperties}).
  *
  * @param scalingTimelineUrl the local autoscaler's {@code GET /scaling/timeline} ({@code SCALING_TIMELINE_URL}), read
  *                           for the running and desired worker counts; when empty the status has no worker counts

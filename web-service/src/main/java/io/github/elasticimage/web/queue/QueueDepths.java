@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Approximate message counts of the request queue and its dead-letter queue ({@code GetQueueAttributes}), for the
- * status panel and the queue gauges. Each answer is reused for {@link #MAX_AGE_MS} so that page polls and Prometheus
- * scrapes together cost at most one SQS call per queue and second.
+ * Approximate message counts of the request queue and its dead-letter queue ({@code GetQueueAttributes}), for
+ * {@code GET /api/v1/status} and the queue gauges. Each answer is reused for {@link #MAX_AGE_MS} so that status polls
+ * and Prometheus scrapes together cost at most one SQS call per queue and second.
  */
 @Singleton
 public class QueueDepths {
