@@ -167,6 +167,14 @@ class ApiKeyTest implements TestPropertyProvider {
     }
 
     @Test
+    void theOpenApiDocumentNamesBothWaysToSendAKey() {
+        String yaml = client.toBlocking().retrieve("/swagger/elastic-image-recognition-1.yml");
+        assertTrue(yaml.contains("scheme: bearer"), "bearer scheme");
+        assertTrue(yaml.contains("name: X-Api-Key"), "X-Api-Key scheme");
+        assertTrue(yaml.contains("security:\n      - bearer: []\n      - apiKey: []"), "either one on the API routes");
+    }
+
+    @Test
     void thePageItsFilesAndThePlainHealthStayPublic() {
         for (String path : List.of("/", "/app.js", "/app.css", "/health")) {
             assertEquals(HttpStatus.OK, client.toBlocking().exchange(HttpRequest.GET(path), String.class).getStatus(),

@@ -18,6 +18,7 @@ import io.micronaut.http.multipart.CompletedFileUpload;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 
 import java.net.URI;
 import java.util.List;
@@ -29,6 +30,8 @@ import java.util.regex.Pattern;
  * timed out can look its result up here with the id from the 504 body. With API keys on, an id is known only to the key
  * that submitted it: any other key gets the same 404 as for an id that does not exist.
  */
+@SecurityRequirement(name = "bearer") // when API keys are on (ApiKeyFilter); either header will do
+@SecurityRequirement(name = "apiKey")
 @Controller("/api/v1/classifications")
 @ExecuteOn(TaskExecutors.BLOCKING)
 public class AsyncClassificationsController {

@@ -14,6 +14,7 @@ import io.micronaut.http.annotation.Produces;
 import io.micronaut.http.multipart.CompletedFileUpload;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 
 import java.util.concurrent.CompletableFuture;
 
@@ -22,6 +23,8 @@ import java.util.concurrent.CompletableFuture;
  * Answers the bare label as text, {@code <file stem>:<label>} for field {@code inputFile}, or JSON on
  * {@code Accept: application/json}.
  */
+@SecurityRequirement(name = "bearer") // when API keys are on (ApiKeyFilter); either header will do
+@SecurityRequirement(name = "apiKey")
 @Controller
 public class SyncClassifyController {
 
