@@ -15,7 +15,8 @@
 # default VPC's), ALLOWED_CIDR (default: this machine's public IP /32), AUTO_APPROVE=1 (no confirmation prompts),
 # IMAGE_TAG (default: the git commit; a dirty tree is refused without it), MAX_WORKERS (lower the workers' maximum,
 # e.g. to fit the vCPU quota), TF (terraform), TF_DIR (terraform), MVN (mvn -B), JAVA (java), LOAD_TEST_JAR,
-# REQUESTS (100), LOAD_TEST_ARGS, REPO_ROOT (this script's repository).
+# REQUESTS (100), LOAD_TEST_ARGS, REPO_ROOT (this script's repository), API_KEYS_FILE (the API keys the deployment
+# accepts, one per line; default $TF_DIR/api-keys.txt, created with one random key when missing: docs/security.md).
 #
 # The variables passed to Terraform are written once, by preflight, to $TF_DIR/deploy.tfvars.json beside the state;
 # every later step (apply, images, destroy) reads them from there, so destroy needs nothing but the state.
@@ -295,6 +296,25 @@ filter_subnets() {
 
 # ---- steps ---------------------------------------------------------------------------------------------------------
 
+api_keys_file() { echo "${API_KEYS_FILE:-$TF_DIR/api-keys.txt}"; }
+
+# The API keys (docs/security.md) reach Terraform only as TF_VAR_api_keys: an ephemeral variable written to the SSM
+# parameter through a write-only value, so no file Terraform keeps (state, plan, deploy.tfvars.json) holds them.
+export_api_keys() {
+  local file
+  file=$(api_keys_file)
+  if [ ! -s "$file" ]; then
+    [ -z "${API_KEYS_FILE:-}" ] || die "API_KEYS_FILE=$API_KEYS_FILE is missing or empty." \
+      "Put the API keys there, one per line (openssl rand -hex 32), or leave API_KEYS_FILE unset to get one made."
+    (umask 077 && od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"$file" && echo >>"$file")
+    say "created an API key in $file (mode 600): clients send it as 'Authorization: Bearer <key>'"
+  fi
+  TF_VAR_api_keys=$(jq -Rsc '[split("\n")[] | split(",")[] | gsub("^\\s+|\\s+$"; "")
+    | select(length > 0 and (startswith("#") | not))]' "$file")
+  [ "$TF_VAR_api_keys" != "[]" ] || die "$file holds no API key." "Put at least one key in it (openssl rand -hex 32)."
+  export TF_VAR_api_keys
+}
+
 deployed_region() {
   [ -f "$TF_DIR/$TFVARS" ] || die "no $TF_DIR/$TFVARS: nothing was deployed from this checkout with 'make deploy'." \
     "Run 'make deploy' (it writes the file beside the Terraform state)."
@@ -367,6 +387,11 @@ outputs() {
   LOAD_TEST_CMD=("$JAVA" -jar "$LOAD_TEST_JAR" --url "$url" --requests "$REQUESTS" --queue-url "$queue"
     --asg-name "$asg" --region "$region" --timeout "${timeout}s")
   HEALTH_CMD=(curl -fsS "$url/health")
+  CLASSIFY_CMD=''
+  if [ -s "$(api_keys_file)" ]; then
+    LOAD_TEST_CMD+=(--api-key-file "$(api_keys_file)")
+    CLASSIFY_CMD="curl -fsS -H \"Authorization: Bearer \$(head -n1 $(printf '%q' "$(api_keys_file)"))\" -F myfile=@samples/coffee.png $url/classify"
+  fi
 }
 
 output_value() {
@@ -377,6 +402,7 @@ print_commands() {
   outputs
   say "the hosts pull the images and start; /health answers after 2-4 minutes. Health check:"
   echo "  $(shell_words "${HEALTH_CMD[@]}")"
+  [ -z "$CLASSIFY_CMD" ] || { say "classify one image (the API needs the key):"; echo "  $CLASSIFY_CMD"; }
   say "load test against this deployment ('make load-test-aws' builds the jar and runs the same):"
   echo "  make load-test-aws"
   echo "  $(shell_words "${LOAD_TEST_CMD[@]}")"
@@ -405,6 +431,7 @@ deploy() {
   say "step 2/3: images tagged $TAG"
   images
   say "step 3/3: everything else (full apply)"
+  export_api_keys
   tf_change apply -var-file="$TFVARS" -var "image_tag=$TAG" \
     || die "terraform apply failed or was not approved (see above); what was created so far stays and costs money." \
       "Fix the cause and rerun 'make deploy' (it continues from the state), or 'make destroy'."
@@ -422,6 +449,7 @@ destroy() {
     || die "terraform destroy failed or was not approved (see above): resources may remain and cost money." \
       "Rerun 'make destroy'; if it keeps failing, check the EC2, ECR and S3 consoles in $region."
   rm -f "$TF_DIR/$TFVARS"
+  [ -n "${API_KEYS_FILE:-}" ] || rm -f "$TF_DIR/api-keys.txt"   # the key made for this deployment, now useless
   say "destroy: done in $region"
 }
 

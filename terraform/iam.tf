@@ -42,7 +42,7 @@ locals {
 
   web_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         # SqsJobQueue sends requests; the health check and QueueDepths read the queue depth.
         Sid      = "SendRequests"
@@ -99,8 +99,17 @@ locals {
         Resource = ["${aws_cloudwatch_log_group.web.arn}:log-stream:*"]
       },
       local.ecr_auth_token_statement,
-    ]
+    ], local.read_api_keys_statements)
   }
+
+  # The web host reads the API keys at boot (templates/web.sh.tftpl); SecureString with the AWS managed key aws/ssm,
+  # which the account's principals may use through SSM without a kms:Decrypt grant of their own.
+  read_api_keys_statements = [for p in aws_ssm_parameter.api_keys : {
+    Sid      = "ReadApiKeys"
+    Effect   = "Allow"
+    Action   = ["ssm:GetParameter"]
+    Resource = [p.arn]
+  }]
 
   classifier_policy = {
     Version = "2012-10-17"

@@ -194,6 +194,31 @@ variable "output_expiry_days" {
   default     = 30
 }
 
+variable "api_keys_enabled" {
+  description = "Require an API key on the API (docs/security.md). On by default: the load balancer is reachable from web_allowed_cidrs, and the API must not be open to them. The keys live in an SSM SecureString parameter written from api_keys."
+  type        = bool
+  default     = true
+}
+
+variable "api_keys" {
+  description = "The API keys the web tier accepts, each at least 16 characters (e.g. `openssl rand -hex 32`). Ephemeral and written through the parameter's write-only value: never stored in the Terraform state or plan. Needed when the parameter is created and whenever api_keys_version changes; make deploy passes the keys in terraform/api-keys.txt."
+  type        = list(string)
+  default     = []
+  sensitive   = true
+  ephemeral   = true
+
+  validation {
+    condition     = alltrue([for key in var.api_keys : length(key) >= 16])
+    error_message = "Every API key needs at least 16 characters (openssl rand -hex 32)."
+  }
+}
+
+variable "api_keys_version" {
+  description = "Raise it to write a new api_keys value into the parameter (a write-only value is sent only when this number changes); the web hosts read the parameter at boot, so follow with an instance refresh."
+  type        = number
+  default     = 1
+}
+
 variable "max_pending" {
   description = "Waiting callers per web host before it answers 503 (MAX_PENDING)."
   type        = number

@@ -147,6 +147,8 @@ resource "aws_launch_template" "web" {
     image          = local.web_image
     registry       = local.registry
     log_group      = aws_cloudwatch_log_group.web.name
+    # docs/security.md: the host reads the keys from this parameter into a file only the container's user can read.
+    api_keys_parameter = var.api_keys_enabled ? aws_ssm_parameter.api_keys[0].name : ""
   })))
 
   tag_specifications {
@@ -202,4 +204,15 @@ resource "aws_autoscaling_group" "web" {
   lifecycle {
     ignore_changes = [desired_capacity]
   }
+}
+
+# The API keys (docs/security.md), written through the write-only value_wo: Terraform sends them to SSM when the
+# parameter is created or api_keys_version changes and keeps them in neither the state nor the plan.
+resource "aws_ssm_parameter" "api_keys" {
+  count            = var.api_keys_enabled ? 1 : 0
+  name             = "/${var.name_prefix}/api-keys"
+  description      = "API keys the web tier accepts, comma-separated (docs/security.md)"
+  type             = "SecureString"
+  value_wo         = join(",", var.api_keys)
+  value_wo_version = var.api_keys_version
 }

@@ -63,7 +63,9 @@ deployed() {                                                     # a state after
   echo full >"$SB/state/terraform"
   jq -n --arg a "$SUBNET_A" --arg b "$SUBNET_B" '{region: "eu-west-3", subnet_ids: [$a, $b],
     web_allowed_cidrs: ["203.0.113.7/32"], image_tag: "v1.2.0"}' >"$SB/tf/deploy.tfvars.json"
+  (umask 077 && echo "$DEPLOYED_KEY" >"$SB/tf/api-keys.txt")
 }
+DEPLOYED_KEY=0123456789abcdef0123456789abcdef
 
 # run STDIN TARGET [MAKE_VAR=value...]: make TARGET as a user would, with nothing of this shell's environment;
 # STDIN is "closed" (</dev/null) or "yes" (a pipe answering yes to each confirmation).
@@ -117,7 +119,7 @@ expect_calls() {
 }
 
 # jq_calls FILTER: true when FILTER holds on the array of recorded calls.
-jq_calls() { jq -se "$1" "$SB/calls.jsonl" >/dev/null; }
+jq_calls() { jq -se "$@" "$SB/calls.jsonl" >/dev/null; }   # [--arg NAME VALUE...] FILTER
 status_is() { check "exit status $1 (got $RC)" [ "$RC" -eq "$1" ]; }
 fails() { check "exit status not 0" [ "$RC" -ne 0 ]; }
 says() { check "says: $1" grep -qF -- "$1" "$SB/out"; }
@@ -179,7 +181,7 @@ aws ecr describe-images --region eu-west-3 --repository-name image-recognition-c
 mvn -B -q -DskipTests -pl classifier-service -am package jib:build -Djib.to.image=$REGISTRY/image-recognition-classifier:<tag>
 EOF
 )
-LOAD_TEST_LINE="java -jar <sb>/load-test-all.jar --url $WEB_URL --requests 100 --queue-url $QUEUE_URL --asg-name image-recognition-classifier --region eu-west-3 --timeout 330s"
+LOAD_TEST_LINE="java -jar <sb>/load-test-all.jar --url $WEB_URL --requests 100 --queue-url $QUEUE_URL --asg-name image-recognition-classifier --region eu-west-3 --timeout 330s --api-key-file <sb>/tf/api-keys.txt"
 
 # ---- the flows ---------------------------------------------------------------------------------------------------
 
@@ -209,6 +211,17 @@ says "dashboard: https://eu-west-3.console.aws.amazon.com/cloudwatch/home?region
 check "the last line points to make destroy" bash -c 'tail -1 "$1" | grep -q "make destroy"' _ "$SB/out"
 no_file preflight.tfvars.json
 no_file preflight.tfplan
+# API keys (docs/security.md): one random key made, readable only by its owner, handed to the full apply alone as
+# TF_VAR_api_keys (never in deploy.tfvars.json, never printed), and the printed commands use the file.
+check "api-keys.txt holds one 64-hex-digit key" grep -qxE '[0-9a-f]{64}' "$SB/tf/api-keys.txt"
+check "api-keys.txt is readable by its owner only" [ "$(stat -c %a "$SB/tf/api-keys.txt")" = 600 ]
+check "the full apply gets the key as TF_VAR_api_keys" jq_calls --arg key "$(cat "$SB/tf/api-keys.txt")" \
+  'map(select(.tool == "terraform" and .args[1] == "apply")) | last | .env.TF_VAR_api_keys == ([$key] | tojson)'
+check "no call before the full apply sees the key" jq_calls \
+  '(map(.tool == "terraform" and .args[1] == "apply") | rindex(true)) as $full
+   | .[:$full] | all(.env.TF_VAR_api_keys == "<unset>")'
+check "the key is never printed" bash -c '! grep -qF -- "$(cat "$1")" "$2"' _ "$SB/tf/api-keys.txt" "$SB/out"
+line_is "  curl -fsS -H \"Authorization: Bearer \$(head -n1 $SB/tf/api-keys.txt)\" -F myfile=@samples/coffee.png $WEB_URL/classify"
 
 flow "deploy with confirmations: given subnets, CIDR and IMAGE_TAG on a dirty tree, MAX_WORKERS=6 fits a 16 vCPU quota"
 rule 0 service-quotas-ec2-standard-16.json 'aws service-quotas get-service-quota *'
@@ -372,6 +385,7 @@ EOF
 no_prompt
 says "destroying the deployment in eu-west-3"
 no_file deploy.tfvars.json
+no_file api-keys.txt
 
 flow "destroy without AUTO_APPROVE asks; with stdin closed it stops and keeps the variables"
 deployed
