@@ -4,6 +4,7 @@ import io.github.elasticimage.aws.LongPollLoop;
 import io.github.elasticimage.aws.QueueUrls;
 import io.github.elasticimage.aws.ResourceNames;
 import io.github.elasticimage.classifier.config.WorkerProperties;
+import io.github.elasticimage.classifier.lifecycle.LifecycleGate;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.runtime.server.event.ServerStartupEvent;
@@ -15,6 +16,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,7 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code MAX_IN_FLIGHT}, so a busy worker leaves work to others), and runs each job on its own job thread; the CPU part
  * of each job runs on the {@code WORKER_THREADS} inference threads
  * ({@link io.github.elasticimage.classifier.model.InferencePool}). On shutdown it stops
- * receiving and lets the jobs in flight finish (graceful drain).
+ * receiving and lets the jobs in flight finish (graceful drain). It receives only while the {@link LifecycleGate} is
+ * open (with {@code LIFECYCLE_GATE=imds}: while the instance is InService); what a long poll brings after the gate
+ * closed is made visible again at once, and the jobs in flight finish.
  */
 @Context
 @Singleton
@@ -41,6 +45,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     private final JobProcessor processor;
     private final WorkerProperties properties;
     private final VisibilityExtender visibility;
+    private final LifecycleGate gate;
     /** Requests held at once: at least one per inference thread, {@code MAX_IN_FLIGHT} in all. */
     private final int slots;
     private final Semaphore freeThreads;
@@ -50,8 +55,9 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     private Thread receiver;
 
     public RequestPoller(SqsClient sqs, QueueUrls queueUrls, ResourceNames names, JobProcessor processor,
-                         WorkerProperties properties, VisibilityExtender visibility) {
+                         WorkerProperties properties, VisibilityExtender visibility, LifecycleGate gate) {
         this.visibility = visibility;
+        this.gate = gate;
         this.sqs = sqs;
         this.queueUrls = queueUrls;
         this.names = names;
@@ -84,8 +90,14 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
         new LongPollLoop(names.requestQueue(), () -> running, LOG, () -> receiveAndStart(url)).run();
     }
 
-    /** One long poll for as many requests as there are free job slots (waiting for one), each started on its own. */
+    /**
+     * One long poll for as many requests as there are free job slots (waiting for one), each started on its own; none
+     * while the lifecycle gate is closed (this round then waits up to 1 s for it and ends).
+     */
     private void receiveAndStart(String url) throws InterruptedException {
+        if (!gate.awaitOpen(Duration.ofSeconds(1))) {
+            return;
+        }
         freeThreads.acquire();
         int permits = 1 + freeThreads.drainPermits();
         try {
@@ -93,7 +105,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
             List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(max)
                     .waitTimeSeconds(properties.waitSeconds())
                     .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)).messages();
-            if (!running) {
+            if (!running || !gate.isOpen()) {
                 release(url, messages);
                 return;
             }
@@ -107,7 +119,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
         }
     }
 
-    /** Makes messages received during shutdown visible again at once, for the other workers. */
+    /** Makes messages received during shutdown or after the gate closed visible again at once, for other workers. */
     private void release(String url, List<Message> messages) {
         for (Message message : messages) {
             try {
