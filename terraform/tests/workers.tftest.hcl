@@ -37,17 +37,24 @@ run "launch_hook_holds_each_worker_until_it_is_ready" {
     error_message = "The worker's user data must complete the group's launch hook by its names."
   }
 
-  # CONTINUE only after the image is pulled (and, going InService, the worker answers /health); ABANDON on failure.
+  # CONTINUE only after the image is pulled and the started worker answers /health (in the warm pool too: model loaded
+  # and warmed before the instance is stopped); ABANDON on failure.
   assert {
-    condition = (
-      can(regex("(?s)classifier-pull; then.*complete ABANDON.*docker run --rm --network none --entrypoint java[^\\n]*-version; then\\s+complete CONTINUE", base64decode(aws_launch_template.classifier.user_data)))
-      && can(regex("(?s)systemctl start classifier.service[^\\n]*\\n.*curl -fsS[^\\n]*/health[^\\n]*; then\\s+[^\\n]*\\n\\s+complete CONTINUE.*complete ABANDON", base64decode(aws_launch_template.classifier.user_data)))
-    )
-    error_message = "The worker must CONTINUE only after its image is pulled (warm pool) or its /health answers (InService), and ABANDON otherwise."
+    condition = can(regex(
+      "(?s)classifier-pull; then.*complete ABANDON.*systemctl start classifier.service[^\\n]*\\n.*curl -fsS[^\\n]*/health.*if ! healthy; then\\n[^\\n]*\\n\\s+complete ABANDON\\n\\s+exit 1\\nfi\\ncomplete CONTINUE\\n",
+      base64decode(aws_launch_template.classifier.user_data)
+    ))
+    error_message = "The worker must CONTINUE only after its image is pulled and its /health answers, and ABANDON otherwise."
   }
 
-  # The worker starts only from the launch script (never Warmed:*), which runs on every boot (warm-pool instances
-  # are stopped and started again; user data runs once).
+  # The worker also runs in the warm pool, so its lifecycle gate must keep it from taking jobs until InService.
+  assert {
+    condition     = can(regex("(?m)^LIFECYCLE_GATE=imds$", base64decode(aws_launch_template.classifier.user_data)))
+    error_message = "The worker must run with LIFECYCLE_GATE=imds: it starts while the instance is Warmed:*."
+  }
+
+  # The worker starts only from the launch script, which runs on every boot (warm-pool instances are stopped and
+  # started again; user data runs once).
   assert {
     condition = (
       strcontains(base64decode(aws_launch_template.classifier.user_data), "systemctl enable classifier-launch.service")

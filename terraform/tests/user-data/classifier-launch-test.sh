@@ -19,7 +19,7 @@ echo "jsonencode(templatefile(\"templates/classifier.sh.tftpl\", {$(echo "$vars"
 
 # The scripts the user data installs: cat > /usr/local/bin/<name> <<'SH' ... SH
 mkdir -p "$work/bin" "$work/stubs"
-for name in classifier-launch classifier-pull classifier-watchdog classifier-unhealthy; do
+for name in classifier-launch classifier-pull classifier-watchdog classifier-unhealthy classifier-run; do
   awk -v name="$name" '$0 == "cat > /usr/local/bin/" name " <<'"'"'SH'"'"'" {on=1; next} on && $0 == "SH" {exit} on {print}' \
     "$work/user-data.sh" > "$work/bin/$name"
   [ -s "$work/bin/$name" ] || { echo "launch-test: $name not found in the rendered user data"; exit 1; }
@@ -32,7 +32,16 @@ cat > "$work/stubs/imds" <<'SH'
 echo "imds $*" >> "$CALLS"
 case "$1" in
   instance-id) echo i-0a1b2c3d4e5f60718 ;;
-  autoscaling/target-lifecycle-state) echo "$TARGET_STATE" ;;
+  # TARGET_STATE, or TARGET_STATES "a b c": one per read, the last one repeated (a warm-pool instance leaving the pool).
+  autoscaling/target-lifecycle-state)
+    if [ -n "${TARGET_STATES:-}" ]; then
+      read -ra states <<< "$TARGET_STATES"
+      n=$(( $(cat "$CALLS.states" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$CALLS.states"
+      [ "$n" -le "${#states[@]}" ] || n=${#states[@]}
+      echo "${states[$((n - 1))]}"
+    else
+      echo "$TARGET_STATE"
+    fi ;;
   *) exit 1 ;;
 esac
 SH
@@ -55,7 +64,6 @@ case "$1 $2" in
   "image inspect") [ "$IMAGE_PRESENT" = 1 ] ;;
   "login --username") cat >/dev/null ;;
   "pull "*) [ "$PULL_OK" = 1 ] ;;
-  "run --rm") [ "$JAVA_OK" = 1 ] ;;
   *) exit 0 ;;
 esac
 SH
@@ -75,19 +83,21 @@ SH
 chmod +x "$work/stubs/"*
 
 cases=0; failed=0
-# check <case> <expected exit> <expected result: CONTINUE|ABANDON|none> <worker started: yes|no> VAR=value...
+# check <case> <expected exit> <expected results in order: CONTINUE|ABANDON|none, "CONTINUE CONTINUE" for two hooks>
+#       <worker started: yes|no> VAR=value...
 check() {
   local name=$1 want_rc=$2 want_result=$3 want_start=$4; shift 4
   local calls="$work/$name.calls" rc=0 result started=no
   cases=$((cases + 1))
-  env -i PATH="$work/stubs:$work/bin:/usr/bin:/bin" CALLS="$calls" IMAGE_PRESENT=0 PULL_OK=1 JAVA_OK=1 HEALTHY_AFTER=1 \
-    TARGET_STATE=InService "$@" bash "$work/bin/classifier-launch" > "$work/$name.out" 2>&1 || rc=$?
-  result=$(sed -n 's/.*complete-lifecycle-action.*--lifecycle-action-result \([A-Z]*\).*/\1/p' "$calls" | sort -u | tr '\n' ' ' | sed 's/ $//')
+  env -i PATH="$work/stubs:$work/bin:/usr/bin:/bin" CALLS="$calls" IMAGE_PRESENT=0 PULL_OK=1 HEALTHY_AFTER=1 \
+    TARGET_STATE=InService SLEEPS=200 "$@" bash "$work/bin/classifier-launch" > "$work/$name.out" 2>&1 || rc=$?
+  result=$(sed -n 's/.*complete-lifecycle-action.*--lifecycle-action-result \([A-Z]*\).*/\1/p' "$calls" | tr '\n' ' ' | sed 's/ $//')
   grep -q '^systemctl start classifier.service' "$calls" && started=yes
-  # A CONTINUE for an instance going InService must come after the worker was started and answered /health.
+  # Every CONTINUE comes after the worker was started and answered /health (the last answer before it); the worker
+  # always runs with the lifecycle gate on.
   local order=ok
-  if [ "$result" = CONTINUE ] && [ "$started" = yes ]; then
-    awk '/^systemctl start classifier.service/{s=NR} /^curl .*\/health/{h=NR} /complete-lifecycle-action/{c=NR} END{exit !(s && h && s<h && h<c)}' "$calls" || order=bad
+  if [[ "$result" == *CONTINUE* ]]; then
+    awk '/^systemctl start classifier.service/{s=NR} /^curl .*\/health/{h=NR} /complete-lifecycle-action.*CONTINUE/{if (!(s && h && s<h && h<NR)) bad=1; h=0} END{exit bad}' "$calls" || order=bad
   fi
   if [ "$rc" = "$want_rc" ] && [ "${result:-none}" = "$want_result" ] && [ "$started" = "$want_start" ] && [ "$order" = ok ] \
       && grep -q -- '--auto-scaling-group-name x-classifier --lifecycle-hook-name worker-ready --instance-id i-0a1b2c3d4e5f60718' "$calls" ; then
@@ -99,9 +109,15 @@ check() {
   fi
 }
 
-check warm-pool-prepares           0 CONTINUE no  TARGET_STATE=Warmed:Stopped
+# Warm pool: the worker starts (its gate closed) and the hook is completed once it is healthy; Stopped: the instance is
+# stopped then (here: the script keeps reading Warmed:Stopped until its sleeps run out).
+check warm-pool-prepares           0 CONTINUE yes TARGET_STATE=Warmed:Stopped HEALTHY_AFTER=3 SLEEPS=20
 check warm-pool-pull-fails         1 ABANDON  no  TARGET_STATE=Warmed:Stopped PULL_OK=0
-check warm-pool-jvm-fails          1 ABANDON  no  TARGET_STATE=Warmed:Stopped JAVA_OK=0
+check warm-pool-never-healthy      1 ABANDON  yes TARGET_STATE=Warmed:Stopped HEALTHY_AFTER=0
+# Running or Hibernated pool: no new boot when leaving the pool; the same script completes the second hook.
+check warm-pool-running-leaves     0 "CONTINUE CONTINUE" yes TARGET_STATES="Warmed:Running Warmed:Running Warmed:Running InService"
+check warm-pool-hibernated-leaves  0 "CONTINUE CONTINUE" yes TARGET_STATES="Warmed:Hibernated Warmed:Hibernated InService"
+check warm-pool-then-terminated    0 CONTINUE yes TARGET_STATES="Warmed:Running Warmed:Running Terminated"
 check in-service-healthy           0 CONTINUE yes TARGET_STATE=InService HEALTHY_AFTER=3
 check in-service-from-warm-pool    0 CONTINUE yes TARGET_STATE=InService IMAGE_PRESENT=1 PULL_OK=0 HEALTHY_AFTER=2
 check in-service-never-healthy     1 ABANDON  yes TARGET_STATE=InService HEALTHY_AFTER=0
@@ -133,9 +149,14 @@ else
   failed=$((failed + 1)); echo "launch-test: unhealthy-report: FAILED"; sed 's/^/    /' "$work/unhealthy.out" "$work/unhealthy.calls"
 fi
 
-# A warm-pool instance must never start the worker, even when everything fails.
-if grep -l '^systemctl start classifier' "$work"/warm-pool-*.calls >/dev/null 2>&1; then
-  failed=$((failed + 1)); echo "launch-test: a warm-pool instance started the worker"
+# The worker is started in the warm pool too, so it must never take a job before InService: its lifecycle gate is on.
+cases=$((cases + 1))
+if awk '$0 == "cat > /etc/image-recognition/classifier.env <<'"'"'ENV'"'"'" {on=1; next} on && $0 == "ENV" {exit} on {print}' \
+    "$work/user-data.sh" | grep -qx 'LIFECYCLE_GATE=imds' \
+    && grep -q -- '--env-file /etc/image-recognition/classifier.env' "$work/bin/classifier-run"; then
+  echo "launch-test: lifecycle-gate-on: ok (LIFECYCLE_GATE=imds in the worker's environment)"
+else
+  failed=$((failed + 1)); echo "launch-test: lifecycle-gate-on: FAILED: the worker's environment lacks LIFECYCLE_GATE=imds"
 fi
 echo "launch-test: cases=$cases failed=$failed"
 [ "$failed" = 0 ]
