@@ -60,10 +60,15 @@ class LifecycleGateTest implements TestPropertyProvider {
     private static final Duration POLL = Duration.ofMillis(200);
     /** "Several poll periods" of the gate and of the worker's receive loop. */
     private static final Duration UNTOUCHED_FOR = Duration.ofSeconds(4);
+    private static final String REQUEST_QUEUE = "gate-test-requests";
 
     private final StandInMetadata imds = StandInMetadata.start("Warmed:Running");
     private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName("gate-test-replies")).queueUrl();
-    private final String requestQueue = CLOUD.queueUrl(CLOUD.resources().requestQueue());
+    /**
+     * Its own request queue: a worker of an earlier test class in this JVM can still be in its last long poll (up to
+     * 20 s after its context closed), which would receive and release this test's requests.
+     */
+    private final String requestQueue = CLOUD.sqs().createQueue(b -> b.queueName(REQUEST_QUEUE)).queueUrl();
     private final HttpClient http = HttpClient.newHttpClient();
 
     @Inject
@@ -79,6 +84,7 @@ class LifecycleGateTest implements TestPropertyProvider {
         p.put("app.lifecycle-gate.mode", "imds");
         p.put("app.lifecycle-gate.imds-endpoint", imds.url());
         p.put("app.lifecycle-gate.poll-interval", POLL.toMillis() + "ms");
+        p.put("app.resources.request-queue", REQUEST_QUEUE);
         p.put("app.worker.wait-seconds", "1");
         p.put("micronaut.server.port", "-1"); // any free port: /health is read through the embedded server
         return p;
@@ -99,7 +105,6 @@ class LifecycleGateTest implements TestPropertyProvider {
         assertEquals("Warmed:Running", gate.get("state"));
         assertTrue(imds.tokens.get() >= 1 && imds.refusedWithoutToken.get() == 0, "IMDSv2: a token before every read");
 
-        CLOUD.sqs().purgeQueue(b -> b.queueUrl(requestQueue)); // only this test's requests from here on
         List<String> warmIds = List.of(submit("coffee.png"), submit("chelsea.png"));
         assertUntouched(2);
         Set<String> seen = peekFirstReceive(false);
@@ -157,7 +162,7 @@ class LifecycleGateTest implements TestPropertyProvider {
     private String submit(String sample) throws IOException {
         Path image = Path.of(System.getProperty("samples.dir"), sample);
         String id = UUID.randomUUID().toString();
-        String key = "uploads/" + id;
+        String key = Messages.uploadKey(id);
         CLOUD.s3().putObject(b -> b.bucket(CLOUD.resources().inputBucket()).key(key),
                 RequestBody.fromBytes(Files.readAllBytes(image)));
         String body = Messages.toJson(ClassificationRequest.of(id, CLOUD.resources().inputBucket(), key, sample,
