@@ -22,40 +22,49 @@ import java.util.regex.Pattern;
 final class HostEnvironment {
 
     private static final Pattern ENV_BLOCK = Pattern.compile("(?s)cat >>? /etc/image-recognition/[a-z]+\\.env <<'?ENV'?\\n(.*?)\\nENV\\n");
-    private static final Pattern ENV_NAME = Pattern.compile("(?m)^([A-Z][A-Z0-9_]*)=");
+    private static final Pattern ENV_LINE = Pattern.compile("(?m)^([A-Z][A-Z0-9_]*)=(.*)$");
     private static final Pattern JVM_OPTIONS = Pattern.compile("(?m)^\\s*jvm_options\\s*=\\s*\"([^\"]*)\"");
 
     private HostEnvironment() {
     }
 
-    /** The names the tier's user data passes to its container, in template order. */
-    static Set<String> names(Path terraformDir, String tier) {
+    /**
+     * What the tier's user data passes to its container, in template order: name to the template's value, a literal
+     * (e.g. {@code LIFECYCLE_GATE=imds}) or a placeholder filled in by Terraform or at boot ({@code ${...}}, {@code $x}).
+     */
+    static Map<String, String> settings(Path terraformDir, String tier) {
         String template = read(terraformDir.resolve("templates").resolve(tier + ".sh.tftpl"));
-        Set<String> names = new LinkedHashSet<>();
+        Map<String, String> settings = new LinkedHashMap<>();
         Matcher block = ENV_BLOCK.matcher(template);
         while (block.find()) {
-            Matcher name = ENV_NAME.matcher(block.group(1));
-            while (name.find()) {
-                names.add(name.group(1));
+            Matcher line = ENV_LINE.matcher(block.group(1));
+            while (line.find()) {
+                settings.put(line.group(1), line.group(2));
             }
         }
-        if (names.isEmpty()) {
+        if (settings.isEmpty()) {
             throw new IllegalStateException("no env file block found in the " + tier + " user data template");
         }
         if (template.contains("JAVA_TOOL_OPTIONS=${jvm_options}")) {
-            names.add("JAVA_TOOL_OPTIONS");
+            settings.put("JAVA_TOOL_OPTIONS", jvmOptions(terraformDir));
         }
-        return names;
+        return settings;
+    }
+
+    static Set<String> names(Path terraformDir, String tier) {
+        return new LinkedHashSet<>(settings(terraformDir, tier).keySet());
     }
 
     /**
-     * The container environment: for each name the hosts pass, the local value from {@code localValues}; fails naming
-     * the setting when the test has no local value for a name (a new setting must be added here on purpose).
+     * The container environment: each literal the hosts pass as it is, and for each placeholder the local value from
+     * {@code localValues}; fails naming the setting when the test has no local value for a placeholder (a new setting
+     * must be added here on purpose).
      */
     static Map<String, String> forTier(Path terraformDir, String tier, Map<String, String> localValues) {
         Map<String, String> env = new LinkedHashMap<>();
-        for (String name : names(terraformDir, tier)) {
-            String value = "JAVA_TOOL_OPTIONS".equals(name) ? jvmOptions(terraformDir) : localValues.get(name);
+        for (Map.Entry<String, String> setting : settings(terraformDir, tier).entrySet()) {
+            String name = setting.getKey();
+            String value = setting.getValue().contains("$") ? localValues.get(name) : setting.getValue();
             if (value == null) {
                 throw new IllegalStateException("terraform/templates/" + tier + ".sh.tftpl passes " + name
                         + " to the container, but the image smoke test has no local value for it: add one");
@@ -68,7 +77,7 @@ final class HostEnvironment {
     /** Only what points the services at the loopback servers instead of AWS; everything else comes from the hosts' names. */
     static Map<String, String> localEndpoints(Map<String, String> serviceEnvironment) {
         Map<String, String> env = new LinkedHashMap<>();
-        for (String name : List.of("MICRONAUT_ENVIRONMENTS", "SQS_ENDPOINT", "S3_ENDPOINT")) {
+        for (String name : List.of("MICRONAUT_ENVIRONMENTS", "SQS_ENDPOINT", "S3_ENDPOINT", "IMDS_ENDPOINT")) {
             env.put(name, serviceEnvironment.get(name));
         }
         return env;

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.output.Slf4jLogConsumer;
+import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.DockerImageName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,11 +42,13 @@ class ImageSmokeTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageSmokeTest.class);
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    private static final String API_KEY = UUID.randomUUID().toString().replace("-", "");
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static GenericContainer<?> web;
     private static GenericContainer<?> classifier;
     private static int webPort;
+    private static StandInImds imds;
 
     @BeforeAll
     static void startContainers() throws Exception {
@@ -70,7 +73,11 @@ class ImageSmokeTest {
         }
         long started = System.nanoTime();
         LocalAwsServers cloud = SharedLocalAwsServers.get();
-        Map<String, String> local = cloud.serviceEnvironment();
+        Map<String, String> local = new HashMap<>(cloud.serviceEnvironment());
+        // The workers' lifecycle gate (LIFECYCLE_GATE=imds in the user data) asks the instance metadata service; here a
+        // stand-in on loopback that says InService, as for an instance the group has put in service.
+        imds = StandInImds.start("InService");
+        local.put("IMDS_ENDPOINT", imds.endpoint());
         webPort = freePort();
         int healthPort = freePort();
         // Local values for the settings the hosts pass (the deployment's own come from Terraform).
@@ -92,6 +99,8 @@ class ImageSmokeTest {
         web = new GenericContainer<>(DockerImageName.parse(System.getProperty("image.web")))
                 .withNetworkMode("host")
                 .withEnv(webEnv)
+                // The hosts mount the keys read from SSM at API_KEYS_FILE (templates/web.sh.tftpl); here a key of the test's.
+                .withCopyToContainer(Transferable.of(API_KEY + "\n", 0444), webEnv.get("API_KEYS_FILE"))
                 .withLogConsumer(new Slf4jLogConsumer(LoggerFactory.getLogger("web-container")));
         classifier.start();
         web.start();
@@ -109,22 +118,35 @@ class ImageSmokeTest {
         if (classifier != null) {
             classifier.stop();
         }
+        if (imds != null) {
+            imds.close();
+        }
     }
 
     @Test
     void classifiesTheCoffeeSampleThroughTheWebContainer() throws Exception {
         Path coffee = Path.of(System.getProperty("samples.dir"), "coffee.png");
-        HttpResponse<String> response = postImage(coffee);
+        HttpResponse<String> response = postImage(coffee, API_KEY);
         assertEquals(200, response.statusCode(), response.body());
         assertEquals("espresso", response.body().strip());
     }
 
-    private static HttpResponse<String> postImage(Path image) throws IOException, InterruptedException {
+    @Test
+    void refusesACallerWithoutTheKeyTheHostMounted() throws Exception {
+        Path coffee = Path.of(System.getProperty("samples.dir"), "coffee.png");
+        HttpResponse<String> response = postImage(coffee, null);
+        assertEquals(401, response.statusCode(), response.body());
+    }
+
+    private static HttpResponse<String> postImage(Path image, String apiKey) throws IOException, InterruptedException {
         MultipartForm form = MultipartForm.create().file("myfile", image.getFileName().toString(), "image/png",
                 Files.readAllBytes(image));
-        HttpRequest request = form.post(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/classify"))
-                .timeout(Duration.ofSeconds(90))).build();
-        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + "/classify"))
+                .timeout(Duration.ofSeconds(90));
+        if (apiKey != null) {
+            builder.header("Authorization", "Bearer " + apiKey);
+        }
+        return HTTP.send(form.post(builder).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static void awaitHealthy(String name, GenericContainer<?> container, int port) {
