@@ -1,10 +1,12 @@
 // The page's behaviour: classify one image through POST /classify (JSON), show label, top-5 and time; keep the last
 // results and the API key (if the service needs one: X-Api-Key) in this browser tab only. Queue and worker counts
-// (/api/v1/status) are on the management port, which the page cannot reach (docs/security.md).
+// (/api/v1/status) are on the management port (docs/security.md): where the page is opened there, it shows them in
+// the live panel every few seconds (the operator's view); on the public port the panel stays hidden.
 // Everything that comes from a file or the server is written with textContent, never as HTML.
 (() => {
   'use strict';
   const RECENT_MAX = 10;
+  const STATUS_EVERY_MS = 3000;
   const RECENT_KEY = 'elastic-image.recent';
   const API_KEY_KEY = 'elastic-image.api-key';
   const $ = (id) => document.getElementById(id);
@@ -22,6 +24,7 @@
 
   const percent = (p) => (p * 100).toFixed(p >= 0.995 || p < 0.0995 ? 1 : 0) + ' %';
   const duration = (ms) => ms < 1000 ? Math.round(ms) + ' ms' : (ms / 1000).toFixed(2) + ' s';
+  const number = (n) => (n === null || n === undefined) ? '–' : String(n);
   const clock = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
 
   function showError(message) {
@@ -156,5 +159,48 @@
     try { sessionStorage.setItem(API_KEY_KEY, apiKey.value.trim()); } catch (e) { /* private mode: keep going */ }
   });
 
+  // ---- live panel: only where the status document answers (the management port) ----
+  let statusTimer = null;
+  async function refreshStatus() {
+    try {
+      const response = await fetch('/api/v1/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      const s = await response.json();
+      const q = s.requestQueue;
+      $('live-visible').textContent = number(q && q.visible);
+      $('live-in-flight').textContent = number(q && q.inFlight);
+      $('live-dlq').textContent = number(s.deadLetterQueue && s.deadLetterQueue.visible);
+      $('live-running').textContent = number(s.workers && s.workers.running);
+      $('live-desired').textContent = number(s.workers && s.workers.desired);
+      $('live-pending').textContent = number(s.pending);
+      const problems = (s.problems || []).join('; ');
+      $('live-updated').textContent = 'Updated ' + clock(s.time)
+        + (problems ? ' · ' + problems : '') + (s.workers ? '' : ' · worker counts come from the local autoscaler');
+    } catch (e) {
+      $('live-updated').textContent = 'Status unavailable (' + e.message + '); retrying.';
+    } finally {
+      statusTimer = setTimeout(refreshStatus, document.hidden ? STATUS_EVERY_MS * 5 : STATUS_EVERY_MS);
+    }
+  }
+  async function startLivePanel() {
+    let response;
+    try {
+      response = await fetch('/api/v1/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    } catch (e) {
+      return;
+    }
+    if (!response.ok) return;   // the public port: no status here
+    $('live-card').hidden = false;
+    $('footer-note').textContent = 'Management port: live counts below; the API answers on the public port.';
+    document.addEventListener('visibilitychange', () => {
+      if (!document.hidden) {
+        clearTimeout(statusTimer);
+        refreshStatus();
+      }
+    });
+    refreshStatus();
+  }
+
   renderRecent(loadRecent());
+  startLivePanel();
 })();

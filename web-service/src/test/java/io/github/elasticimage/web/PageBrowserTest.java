@@ -59,6 +59,8 @@ class PageBrowserTest implements TestPropertyProvider {
     @Inject
     EmbeddedServer server;
 
+    private String managementPort;
+
     PageBrowserTest() throws IOException {
     }
 
@@ -66,6 +68,7 @@ class PageBrowserTest implements TestPropertyProvider {
     public Map<String, String> getProperties() {
         Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("app.auth.api-keys", KEY);
+        managementPort = properties.get(WebTestProperties.MANAGEMENT_PORT);
         return properties;
     }
 
@@ -130,8 +133,8 @@ class PageBrowserTest implements TestPropertyProvider {
             assertFalse(driver.findElement(By.id("error")).isDisplayed(), "no error shown");
             assertTrue(driver.findElement(By.id("result-body")).isDisplayed());
 
-            assertTrue(driver.findElements(By.id("live-running")).isEmpty(),
-                    "no live panel: its counts are on the management port");
+            assertFalse(driver.findElement(By.id("live-card")).isDisplayed(),
+                    "no live panel on the public port: its counts are on the management port");
 
             List<WebElement> recent = driver.findElements(By.cssSelector("#recent tr"));
             assertEquals(1, recent.size());
@@ -146,6 +149,15 @@ class PageBrowserTest implements TestPropertyProvider {
             driver.navigate().refresh();
             wait.until(ExpectedConditions.attributeToBe(By.id("api-key"), "value", KEY));
             assertEquals("password", driver.findElement(By.id("api-key")).getAttribute("type"));
+
+            // The same page on the management port is the operator's view: the live panel with the status counts.
+            driver.get("http://127.0.0.1:" + managementPort + "/");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("live-card")));
+            wait.until(ExpectedConditions.textMatches(By.id("live-updated"), java.util.regex.Pattern.compile("^Updated ")));
+            assertTrue(driver.findElement(By.id("live-visible")).getText().matches("\\d+"),
+                    driver.findElement(By.id("live-visible")).getText());
+            assertTrue(driver.findElement(By.id("live-pending")).getText().matches("\\d+"),
+                    driver.findElement(By.id("live-pending")).getText());
         } finally {
             driver.quit();
         }
