@@ -54,7 +54,9 @@ resource "aws_lb_target_group" "web" {
   deregistration_delay = local.result_timeout_seconds # callers already waiting get their answer before the instance stops
 
   health_check {
-    path                = "/health"
+    # Liveness, not readiness: the group replaces instances that fail this check, and replacing web instances cannot
+    # end an SQS or S3 outage (PublicHealthController). /health (readiness) stays for operators and make run.
+    path                = "/health/liveness"
     port                = "traffic-port"
     protocol            = "HTTP"
     matcher             = "200"

@@ -39,7 +39,7 @@ run "http_load_balancer_in_front_of_a_web_group" {
   # Health: the target group checks /health on the web port; the group replaces instances the load balancer finds unhealthy.
   assert {
     condition = (
-      aws_lb_target_group.web.health_check[0].path == "/health" && aws_lb_target_group.web.health_check[0].matcher == "200"
+      aws_lb_target_group.web.health_check[0].path == "/health/liveness" && aws_lb_target_group.web.health_check[0].matcher == "200"
       && aws_lb_target_group.web.port == var.web_port && aws_lb_target_group.web.health_check[0].port == "traffic-port"
     )
     error_message = "The target group must check /health on the web port and expect 200."

@@ -18,6 +18,10 @@ import org.reactivestreams.Publisher;
  * with 200 or {@code {"status":"DOWN"}} with 503, without the details (resource names, errors), which only the
  * management port shows. Controllers answer only on the public port, management endpoints only on
  * {@code MANAGEMENT_PORT}, so the two {@code /health} routes never meet.
+ *
+ * <p>{@code GET /health/liveness} answers {@code UP} whenever this process serves HTTP, whatever SQS and S3 say: the
+ * load balancer's health check on AWS uses it, because its group replaces instances that fail the check, and replacing
+ * every web instance cannot end an SQS or S3 outage (their callers get 503s with Retry-After meanwhile).
  */
 @Controller("/health")
 public class PublicHealthController {
@@ -31,6 +35,11 @@ public class PublicHealthController {
     /** @param status {@code UP}, {@code DOWN} or {@code UNKNOWN} */
     @Serdeable
     public record Health(String status) {
+    }
+
+    @Get(uri = "/liveness", produces = MediaType.APPLICATION_JSON)
+    public Health liveness() {
+        return new Health("UP");
     }
 
     @Get(produces = MediaType.APPLICATION_JSON)
