@@ -164,12 +164,14 @@ SUBNET_IDS   ?=
 ALLOWED_CIDR ?=
 AUTO_APPROVE ?=
 MAX_WORKERS  ?=
+API_KEYS_FILE ?=
 DEPLOY_SH = AWS_REGION='$(AWS_REGION)' SUBNET_IDS='$(SUBNET_IDS)' ALLOWED_CIDR='$(ALLOWED_CIDR)' \
   AUTO_APPROVE='$(AUTO_APPROVE)' IMAGE_TAG='$(IMAGE_TAG)' MAX_WORKERS='$(MAX_WORKERS)' TF='$(TF)' TF_DIR='$(TF_DIR)' \
   MVN='$(MVN)' LOAD_TEST_JAR='$(LOAD_TEST_JAR)' REQUESTS='$(REQUESTS)' LOAD_TEST_ARGS='$(LOAD_TEST_ARGS)' \
+  API_KEYS_FILE='$(API_KEYS_FILE)' \
   deploy/deploy.sh
 
-.PHONY: preflight deploy destroy load-test-aws deploy-outputs deploy-check
+.PHONY: preflight deploy destroy load-test-aws deploy-outputs deploy-check cleanup-queues
 preflight: ## Check the AWS account before deploying (credentials, region, vCPU quota, subnets, x86_64 types); creates nothing
 	@$(DEPLOY_SH) preflight
 
@@ -184,6 +186,9 @@ load-test-aws: $(LOAD_TEST_JAR) ## Load test the deployment: REQUESTS (100) requ
 
 destroy: ## Delete everything `make deploy` created on AWS (buckets and images included); needs only the Terraform state
 	@$(DEPLOY_SH) destroy
+
+cleanup-queues: ## Delete the response queues of web instances that no longer run (those that died without stopping)
+	@$(DEPLOY_SH) cleanup-queues
 
 deploy-check: ## Rehearse deploy, images, load-test and destroy offline against recording stand-ins for aws, terraform, mvn
 	@deploy/check/deploy-check.sh

@@ -10,6 +10,9 @@
 #   deploy/deploy.sh outputs     prints the health-check and load-test commands of the current deployment
 #   deploy/deploy.sh load-test   runs the load test against the current deployment
 #   deploy/deploy.sh destroy     deletes everything deploy created; needs only the Terraform state and deploy.tfvars.json
+#   deploy/deploy.sh cleanup-queues
+#                                deletes the response queues of web instances that no longer run (one that dies without
+#                                stopping leaves its queue behind; the others delete their own)
 #
 # Settings (environment): AWS_REGION (required for preflight/deploy), SUBNET_IDS (comma-separated; default: the
 # default VPC's), ALLOWED_CIDR (default: this machine's public IP /32), AUTO_APPROVE=1 (no confirmation prompts),
@@ -421,6 +424,38 @@ run_load_test() {
     "Check /health, the dashboard and the dead-letter queue."
 }
 
+# Each web instance creates <prefix>-<its instance id> and deletes it when its container stops; an instance that dies
+# without stopping (hardware failure, kill -9 of the host) leaves its queue. Deletes the queues whose instance is gone.
+cleanup_queues() {
+  need aws "Install the AWS CLI v2 and configure credentials."
+  local region prefix listed url id answer state kept=0 deleted=0
+  region=$(deployed_region)
+  prefix=$(tf output -raw response_queue_prefix) || die "no response_queue_prefix in the Terraform outputs." \
+    "Run 'make deploy' again (it adds the output), then 'make cleanup-queues'."
+  listed=$(aws sqs list-queues --region "$region" --queue-name-prefix "$prefix-" --output json) \
+    || die "could not list the SQS queues in $region (see above)." "Check the credentials (aws sts get-caller-identity)."
+  for url in $(jq -r '.QueueUrls[]?' <<<"$listed"); do
+    id=${url##*/"$prefix"-}
+    if answer=$(aws ec2 describe-instances --region "$region" --instance-ids "$id" --output json 2>&1); then
+      state=$(jq -r '[.Reservations[].Instances[].State.Name] | first // "gone"' <<<"$answer")
+    elif [[ $answer == *InvalidInstanceID.NotFound* ]]; then
+      state=gone
+    else
+      die "could not look up instance $id (see below); nothing more deleted." "$answer"
+    fi
+    case "$state" in
+      pending | running | stopping | stopped | shutting-down)
+        kept=$((kept + 1)) ;;
+      *)
+        aws sqs delete-queue --region "$region" --queue-url "$url" \
+          || die "could not delete $url (see above)." "Rerun 'make cleanup-queues'."
+        say "cleanup: deleted $url (instance $id is $state)"
+        deleted=$((deleted + 1)) ;;
+    esac
+  done
+  say "cleanup: deleted=$deleted kept=$kept (queues of running instances)"
+}
+
 deploy() {
   print_cost_warning
   preflight
@@ -463,8 +498,9 @@ main() {
     outputs) print_commands ;;
     load-test) run_load_test ;;
     destroy) destroy ;;
+    cleanup-queues) cleanup_queues ;;
     *)
-      echo "usage: $0 preflight|deploy|images|outputs|load-test|destroy (settings: see the top of this file)" >&2
+      echo "usage: $0 preflight|deploy|images|outputs|load-test|destroy|cleanup-queues (settings: see the top of this file)" >&2
       exit 2
       ;;
   esac

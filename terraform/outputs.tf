@@ -73,3 +73,8 @@ output "log_groups" {
   description = "CloudWatch Logs groups of the containers' output, one stream per EC2 instance id."
   value       = { web = aws_cloudwatch_log_group.web.name, classifier = aws_cloudwatch_log_group.classifier.name }
 }
+
+output "response_queue_prefix" {
+  description = "Name prefix of the web instances' response queues: each names its own <prefix>-<EC2 instance id> and deletes it when it stops; `make cleanup-queues` deletes those of instances that died without stopping."
+  value       = local.response_queue_prefix
+}

@@ -406,6 +406,39 @@ fails
 expect_calls </dev/null
 says "nothing was deployed from this checkout"
 
+flow "cleanup-queues deletes the response queues of instances that are gone, keeps those of running ones"
+deployed
+rule 0 sqs-list-queues-responses.json 'aws sqs list-queues *'
+rule 0 ec2-describe-instances-running.json 'aws ec2 describe-instances *i-0aaaaaaaaaaaaaaa1*'
+rule 0 ec2-describe-instances-terminated.json 'aws ec2 describe-instances *i-0bbbbbbbbbbbbbbb2*'
+rule 254 ec2-describe-instances-not-found.txt 'aws ec2 describe-instances *i-0ccccccccccccccc3*'
+rule 0 - 'aws sqs delete-queue *'
+run closed cleanup-queues AWS_REGION=us-east-1
+status_is 0
+RESPONSES=https://sqs.eu-west-3.amazonaws.com/123456789012/image-recognition-responses
+expect_calls <<EOF
+terraform -chdir=<sb>/tf output -raw response_queue_prefix
+aws sqs list-queues --region eu-west-3 --queue-name-prefix image-recognition-responses- --output json
+aws ec2 describe-instances --region eu-west-3 --instance-ids i-0aaaaaaaaaaaaaaa1 --output json
+aws ec2 describe-instances --region eu-west-3 --instance-ids i-0bbbbbbbbbbbbbbb2 --output json
+aws sqs delete-queue --region eu-west-3 --queue-url $RESPONSES-i-0bbbbbbbbbbbbbbb2
+aws ec2 describe-instances --region eu-west-3 --instance-ids i-0ccccccccccccccc3 --output json
+aws sqs delete-queue --region eu-west-3 --queue-url $RESPONSES-i-0ccccccccccccccc3
+EOF
+says "cleanup: deleted $RESPONSES-i-0bbbbbbbbbbbbbbb2 (instance i-0bbbbbbbbbbbbbbb2 is terminated)"
+says "cleanup: deleted $RESPONSES-i-0ccccccccccccccc3 (instance i-0ccccccccccccccc3 is gone)"
+says "cleanup: deleted=2 kept=1"
+aws_calls_ok eu-west-3
+
+flow "cleanup-queues stops when an instance cannot be looked up, deleting nothing more"
+deployed
+rule 0 sqs-list-queues-responses.json 'aws sqs list-queues *'
+rule 254 service-quotas-access-denied.txt 'aws ec2 describe-instances *'
+run closed cleanup-queues
+fails
+check "no queue deleted" jq_calls 'all(.args[1] != "delete-queue")'
+says "could not look up instance i-0aaaaaaaaaaaaaaa1"
+
 flow "deploy to another region while the state holds a deployment: refused before any AWS call"
 deployed
 run closed deploy AWS_REGION=us-east-1 AUTO_APPROVE=1 ALLOWED_CIDR=203.0.113.7/32
