@@ -55,11 +55,26 @@ public final class LocalAwsServers implements AutoCloseable {
                 .build();
     }
 
-    /** Starts both servers on the given ports (0 picks a free port) and creates the queues and buckets. */
+    /**
+     * Starts both servers on the given ports (0 picks a free port) and creates the queues and buckets; SQS keeps its
+     * queues in memory (a restart starts empty).
+     */
     public static LocalAwsServers start(String host, int sqsPort, int s3Port, Path s3DataDir,
                                         LocalResources resources) {
+        return start(host, sqsPort, s3Port, s3DataDir, null, resources);
+    }
+
+    /**
+     * Starts both servers on the given ports (0 picks a free port) and creates the queues and buckets that are
+     * missing.
+     *
+     * @param sqsDataDir folder of SQS's database: queues and messages outlive a restart and the process (see
+     *                   {@link EmbeddedSqs}); null keeps them in memory
+     */
+    public static LocalAwsServers start(String host, int sqsPort, int s3Port, Path s3DataDir, Path sqsDataDir,
+                                        LocalResources resources) {
         long started = System.nanoTime();
-        EmbeddedSqs sqsServer = EmbeddedSqs.start(host, sqsPort == 0 ? freePort(host) : sqsPort);
+        EmbeddedSqs sqsServer = EmbeddedSqs.start(host, sqsPort == 0 ? freePort(host) : sqsPort, sqsDataDir);
         EmbeddedS3 s3Server;
         try {
             s3Server = EmbeddedS3.start(host, s3Port == 0 ? freePort(host) : s3Port, s3DataDir);
@@ -74,8 +89,9 @@ public final class LocalAwsServers implements AutoCloseable {
             cloud.close();
             throw e;
         }
-        LOG.info("local cloud up in {} ms: SQS {} S3 {} (data in {})", (System.nanoTime() - started) / 1_000_000,
-                sqsServer.endpoint(), s3Server.endpoint(), s3DataDir.toAbsolutePath());
+        LOG.info("local cloud up in {} ms: SQS {} ({}) S3 {} (data in {})", (System.nanoTime() - started) / 1_000_000,
+                sqsServer.endpoint(), sqsDataDir == null ? "in memory" : "data in " + sqsDataDir.toAbsolutePath(),
+                s3Server.endpoint(), s3DataDir.toAbsolutePath());
         return cloud;
     }
 
@@ -167,14 +183,21 @@ public final class LocalAwsServers implements AutoCloseable {
     }
 
     /**
-     * Starts the SQS server again on the same port and creates the request and dead-letter queues again: ElasticMQ
-     * keeps queues and messages in memory, so everything that was queued is gone, and each web instance must create
-     * its own response queue again.
+     * Starts the SQS server again on the same port. Persistent ({@link #sqsPersistent()}): every queue and message is
+     * back. In memory: everything that was queued is gone; the request and dead-letter queues are created again, and
+     * each web instance must create its own response queue again.
      */
     public void restartSqs() {
+        long started = System.nanoTime();
         sqsServer.restart();
         createQueues();
-        LOG.warn("SQS server {} restarted, queues created again", sqsServer.endpoint());
+        LOG.warn("SQS server {} restarted in {} ms, {}", sqsServer.endpoint(), (System.nanoTime() - started) / 1_000_000,
+                sqsPersistent() ? "queues and messages restored" : "empty, queues created again");
+    }
+
+    /** Whether SQS keeps its queues and messages across a restart (a data folder) or in memory only. */
+    public boolean sqsPersistent() {
+        return sqsServer.dataDir() != null;
     }
 
     /** Stops the S3 server (chaos tests): clients get connection errors until {@link #restartS3()}. */

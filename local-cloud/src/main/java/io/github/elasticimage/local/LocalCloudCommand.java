@@ -43,8 +43,14 @@ public final class LocalCloudCommand implements Callable<Integer> {
     int s3Port;
 
     @Option(names = "--data-dir", defaultValue = ".local-cloud",
-            description = "Folder for the S3 server's objects (default: ${DEFAULT-VALUE}).")
+            description = "Folder of the local data: S3's objects in s3/, SQS's queues and messages in sqs/ "
+                    + "(default: ${DEFAULT-VALUE}; `make clean` or deleting it starts empty).")
     Path dataDir;
+
+    @Option(names = "--persist", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Keep SQS's queues and messages in --data-dir across restarts, like SQS (default: on; "
+                    + "--no-persist keeps them in memory, lost on exit).")
+    boolean persist;
 
     @Option(names = "--workers", defaultValue = "1",
             description = "Fewest classifier workers, started at once and kept while idle: the local override of the "
@@ -105,7 +111,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
         }
         CountDownLatch stopped = new CountDownLatch(1);
         LocalAwsServers cloud = LocalAwsServers.start(host, sqsPort, s3Port, dataDir.resolve("s3"),
-                LocalResources.defaults());
+                persist ? dataDir.resolve("sqs") : null, LocalResources.defaults());
         LocalSystem stack = startSystem(cloud);
         Autoscaling autoscaling = autoscale ? startAutoscaling(cloud, stack, policy, maxCapacity) : null;
         stopAllOnShutdown(cloud, stack, autoscaling, stopped);
@@ -185,6 +191,8 @@ public final class LocalCloudCommand implements Callable<Integer> {
         String url = "http://localhost:" + webPort;
         System.out.printf("ready: %s (web 1, workers %d, started in %.1f s; SQS %s, S3 %s; Ctrl-C stops everything)%n",
                 url, stack.runningWorkers(), ms / 1000.0, cloud.sqsEndpoint(), cloud.s3Endpoint());
+        System.out.printf("data: %s (SQS %s; `make clean` or deleting it starts empty)%n", dataDir.toAbsolutePath(),
+                persist ? "queues and messages kept across restarts" : "in memory, --no-persist");
         if (autoscaling != null) {
             System.out.printf("autoscaler: workers %d..%d every %d s (policy %s); timeline: %s%n", workers, maxCapacity,
                     policy.local().periodSeconds(), policyFile == null ? "classpath:" + ScalingPolicy.FILE_NAME
