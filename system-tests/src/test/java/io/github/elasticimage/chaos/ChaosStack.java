@@ -29,7 +29,7 @@ import java.util.stream.Stream;
 
 /**
  * The chaos tests' own system, once per test JVM: a {@link LocalAwsServers} on free loopback ports (not the shared
- * one, since these tests stop its servers and change its queue), whose request queue has a 5 s visibility timeout so a
+ * one, since these tests stop its servers and change its queue), its SQS persistent as in {@code make run}, whose request queue has a 5 s visibility timeout so a
  * killed worker's requests come back quickly; a web tier with a long {@code RESULT_TIMEOUT} (a 100-request burst on a
  * shared 2-core machine) and two classifier workers, each its own JVM from this checkout's jars. It records every
  * worker's {@code job id=... total_ms=...} line, and the label each test image gets when it is classified alone.
@@ -65,8 +65,9 @@ final class ChaosStack {
         if (instance == null) {
             Path webJar = ServiceJars.web();
             Path classifierJar = ServiceJars.classifier();
+            // SQS persistent like make run's (and SQS): an outage keeps every queued request and answer.
             LocalAwsServers cloud = LocalAwsServers.start(HOST, 0, 0, Files.createTempDirectory("chaos-s3"),
-                    new LocalResources("chaos-requests", "chaos-requests-dlq", "chaos-input", "chaos-output",
+                    Files.createTempDirectory("chaos-sqs"), new LocalResources("chaos-requests", "chaos-requests-dlq", "chaos-input", "chaos-output",
                             "chaos-responses", VISIBILITY_TIMEOUT_S, 3));
             LocalSystem stack;
             try {
@@ -145,10 +146,15 @@ final class ChaosStack {
 
     /** Starts another web tier process against the same cloud, with extra environment (e.g. its own timeout). */
     ServiceProcess startWeb(String name, Map<String, String> extraEnv) {
+        return startWeb(name, extraEnv, System.out);
+    }
+
+    /** A web tier of its own whose output goes to {@code out} (a test that reads its log). */
+    ServiceProcess startWeb(String name, Map<String, String> extraEnv, java.io.PrintStream out) {
         Map<String, String> env = new LinkedHashMap<>(cloud.serviceEnvironment());
         env.putAll(extraEnv);
         ServiceProcess web = ServiceProcess.start(name, webJar, LocalSystem.WEB_JVM_ARGS, env, HOST,
-                LocalAwsServers.freePort(HOST), System.out);
+                LocalAwsServers.freePort(HOST), out);
         try {
             web.awaitHealthy(Duration.ofSeconds(120));
         } catch (RuntimeException e) {
