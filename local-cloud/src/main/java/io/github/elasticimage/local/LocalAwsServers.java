@@ -9,6 +9,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -66,7 +67,7 @@ public final class LocalAwsServers implements AutoCloseable {
 
     /**
      * Starts both servers on the given ports (0 picks a free port) and creates the queues and buckets that are
-     * missing.
+     * missing (the queues' configured attributes are set on those that exist).
      *
      * @param sqsDataDir folder of SQS's database: queues and messages outlive a restart and the process (see
      *                   {@link EmbeddedSqs}); null keeps them in memory
@@ -100,15 +101,32 @@ public final class LocalAwsServers implements AutoCloseable {
         createBuckets();
     }
 
+    /**
+     * The request queue and its dead-letter queue with the configured attributes: created when missing, set when they
+     * exist (restored from a data folder, where an earlier run may have had other settings).
+     */
     private void createQueues() {
-        String dlqUrl = sqs.createQueue(b -> b.queueName(resources.deadLetterQueue())).queueUrl();
+        String dlqUrl = ensureQueue(resources.deadLetterQueue(), Map.of());
         String dlqArn = sqs.getQueueAttributes(b -> b.queueUrl(dlqUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
                 .attributes().get(QueueAttributeName.QUEUE_ARN);
         String redrive = "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
                 + resources.maxReceiveCount() + "\"}";
-        sqs.createQueue(b -> b.queueName(resources.requestQueue()).attributes(Map.of(
+        ensureQueue(resources.requestQueue(), Map.of(
                 QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(resources.visibilityTimeoutS()),
-                QueueAttributeName.REDRIVE_POLICY, redrive)));
+                QueueAttributeName.REDRIVE_POLICY, redrive));
+    }
+
+    private String ensureQueue(String name, Map<QueueAttributeName, String> attributes) {
+        String url;
+        try {
+            url = sqs.getQueueUrl(b -> b.queueName(name)).queueUrl();
+        } catch (QueueDoesNotExistException e) {
+            return sqs.createQueue(b -> b.queueName(name).attributes(attributes)).queueUrl();
+        }
+        if (!attributes.isEmpty()) {
+            sqs.setQueueAttributes(b -> b.queueUrl(url).attributes(attributes));
+        }
+        return url;
     }
 
     private void createBuckets() {
@@ -184,13 +202,15 @@ public final class LocalAwsServers implements AutoCloseable {
 
     /**
      * Starts the SQS server again on the same port. Persistent ({@link #sqsPersistent()}): every queue and message is
-     * back. In memory: everything that was queued is gone; the request and dead-letter queues are created again, and
+     * back, the queues with the attributes they had (an outage, not a new configuration). In memory: everything that was queued is gone; the request and dead-letter queues are created again, and
      * each web instance must create its own response queue again.
      */
     public void restartSqs() {
         long started = System.nanoTime();
         sqsServer.restart();
-        createQueues();
+        if (!sqsPersistent()) {
+            createQueues();
+        }
         LOG.warn("SQS server {} restarted in {} ms, {}", sqsServer.endpoint(), (System.nanoTime() - started) / 1_000_000,
                 sqsPersistent() ? "queues and messages restored" : "empty, queues created again");
     }

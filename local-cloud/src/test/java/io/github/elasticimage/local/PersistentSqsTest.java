@@ -53,6 +53,9 @@ class PersistentSqsTest {
             Message inFlight = sqs.receiveMessage(b -> b.queueUrl(requests).maxNumberOfMessages(1)
                     .visibilityTimeout(IN_FLIGHT_TIMEOUT_S)).messages().get(0);
             inFlightId = inFlight.messageId();
+            // An attribute changed at run time (as the chaos tests do) is kept too: a restart is not a reconfiguration.
+            sqs.setQueueAttributes(b -> b.queueUrl(requests).attributes(Map.of(
+                    QueueAttributeName.VISIBILITY_TIMEOUT, "7")));
             attributesBefore = queueAttributes(cloud, names.requestQueue());
             assertEquals("4", attributesBefore.get("ApproximateNumberOfMessages"));
             assertEquals("1", attributesBefore.get("ApproximateNumberOfMessagesNotVisible"));
@@ -64,6 +67,7 @@ class PersistentSqsTest {
             System.out.printf("SQS restart on %s: %d ms%n", sqsData, (System.nanoTime() - started) / 1_000_000);
 
             Map<String, String> after = queueAttributes(cloud, names.requestQueue());
+            assertEquals("7", attributesBefore.get("VisibilityTimeout"));
             for (String name : List.of("RedrivePolicy", "VisibilityTimeout", "QueueArn", "MessageRetentionPeriod")) {
                 assertEquals(attributesBefore.get(name), after.get(name), name + " after the restart");
             }
