@@ -18,13 +18,15 @@ import java.util.concurrent.TimeUnit;
  * {@code classifier_queue_wait_seconds}, {@code classifier_download_seconds}, {@code classifier_preprocess_seconds},
  * {@code classifier_inference_seconds}, {@code classifier_upload_seconds} (histograms) and
  * {@code classifier_jobs_total{outcome}} with outcome {@code done}, a failure code in lower case
- * ({@code undecodable_image}, {@code image_too_large}, {@code input_missing}, {@code internal}) or {@code malformed}.
+ * ({@code undecodable_image}, {@code image_too_large}, {@code input_missing}, {@code internal}), {@code malformed} or
+ * {@code rejected} (a well-formed request asking for what this deployment does not allow, {@link RequestGuard}).
  */
 @Singleton
 public class JobMetrics {
 
     static final String DONE = "done";
     static final String MALFORMED = "malformed";
+    static final String REJECTED = "rejected";
 
     private final Timer queueWait;
     private final Timer download;
@@ -33,6 +35,7 @@ public class JobMetrics {
     private final Timer upload;
     private final Counter done;
     private final Counter malformed;
+    private final Counter rejected;
     private final Map<ClassificationResult.ErrorCode, Counter> failed =
             new EnumMap<>(ClassificationResult.ErrorCode.class);
 
@@ -49,6 +52,7 @@ public class JobMetrics {
                 Duration.ofMillis(1), Duration.ofSeconds(30));
         done = jobs(registry, DONE);
         malformed = jobs(registry, MALFORMED);
+        rejected = jobs(registry, REJECTED);
         for (ClassificationResult.ErrorCode code : ClassificationResult.ErrorCode.values()) {
             failed.put(code, jobs(registry, code.name().toLowerCase(Locale.ROOT)));
         }
@@ -96,5 +100,10 @@ public class JobMetrics {
     /** Counts a message that breaks the contract (left for the dead-letter queue). */
     public void malformed() {
         malformed.increment();
+    }
+
+    /** Counts a request refused by {@link RequestGuard} (moved to the dead-letter queue unprocessed). */
+    public void rejected() {
+        rejected.increment();
     }
 }

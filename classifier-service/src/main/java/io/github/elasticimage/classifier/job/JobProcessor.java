@@ -30,7 +30,8 @@ import java.util.concurrent.Executors;
 /**
  * Handles one request message: fetch the image, classify it, store the result in the output bucket, send the answer
  * to the request's reply queue, and only then delete the request. A message that breaks the contract is left on the
- * queue, so SQS moves it to the dead-letter queue after maxReceiveCount receives.
+ * queue, so SQS moves it to the dead-letter queue after maxReceiveCount receives; one that asks for what this
+ * deployment does not allow is moved there at once, unprocessed ({@link RequestGuard}).
  */
 @Singleton
 public class JobProcessor {
@@ -49,10 +50,12 @@ public class JobProcessor {
     private final ResourceNames names;
     private final String worker;
     private final JobMetrics metrics;
+    private final RequestGuard guard;
 
     public JobProcessor(SqsClient sqs, S3Client s3, InferencePool inference, ResourceNames names,
-                        WorkerProperties properties, JobMetrics metrics) {
+                        WorkerProperties properties, JobMetrics metrics, RequestGuard guard) {
         this.metrics = metrics;
+        this.guard = guard;
         this.sqs = sqs;
         this.s3 = s3;
         this.inference = inference;
@@ -74,7 +77,7 @@ public class JobProcessor {
     public boolean process(String queueUrl, Message message) {
         long start = System.nanoTime();
         ClassificationRequest request = parse(queueUrl, message);
-        if (request == null) {
+        if (request == null || !guard.admit(queueUrl, message, request)) {
             return false;
         }
         ClassificationResult result = classify(request, start);

@@ -42,7 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JobMetricsTest implements TestPropertyProvider {
 
     private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
-    private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName("job-metrics-test-replies")).queueUrl();
+    private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName(
+            CLOUD.resources().responseQueuePrefix() + "-job-metrics-test")).queueUrl();
 
     @Inject
     EmbeddedServer server;

@@ -34,7 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WorkerTest implements TestPropertyProvider {
 
     private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
-    private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName("worker-test-replies")).queueUrl();
+    private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName(
+            CLOUD.resources().responseQueuePrefix() + "-worker-test")).queueUrl();
 
     @Override
     public Map<String, String> getProperties() {

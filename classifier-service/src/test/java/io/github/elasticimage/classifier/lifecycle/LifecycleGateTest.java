@@ -63,7 +63,8 @@ class LifecycleGateTest implements TestPropertyProvider {
     private static final String REQUEST_QUEUE = "gate-test-requests";
 
     private final StandInMetadata imds = StandInMetadata.start("Warmed:Running");
-    private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName("gate-test-replies")).queueUrl();
+    private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName(
+            CLOUD.resources().responseQueuePrefix() + "-gate-test")).queueUrl();
     /**
      * Its own request queue: a worker of an earlier test class in this JVM can still be in its last long poll (up to
      * 20 s after its context closed), which would receive and release this test's requests.
