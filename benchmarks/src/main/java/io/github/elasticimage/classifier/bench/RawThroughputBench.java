@@ -7,6 +7,7 @@ import io.github.elasticimage.image.ImageLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +30,8 @@ public final class RawThroughputBench {
         int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
         BenchSupport.configureProcess();
         List<byte[]> images = BenchSupport.images(dir);
-        WorkerProperties worker = new WorkerProperties(threads, threads, intraOp, 1, 10, 20, "bench");
+        WorkerProperties worker = new WorkerProperties(threads, threads, intraOp, 1, 10, 20, "bench",
+                Duration.ofMinutes(3));
         try (DjlImageClassifier classifier = new DjlImageClassifier(BenchSupport.MODEL, worker,
                 new ImageLimits(BenchSupport.MAX_PIXELS))) {
             BenchSupport.Work work = (from, to) -> {

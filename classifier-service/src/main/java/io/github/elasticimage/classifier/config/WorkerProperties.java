@@ -4,6 +4,9 @@ import io.micronaut.context.annotation.ConfigurationProperties;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import java.time.Duration;
 
 /**
  * How a worker process uses its machine and the queue ({@code app.worker.*}).
@@ -16,6 +19,8 @@ import jakarta.validation.constraints.Min;
  * @param maxMessages    most requests taken per receive, never more than free threads ({@code RECEIVE_MAX_MESSAGES})
  * @param waitSeconds    SQS long-poll wait ({@code RECEIVE_WAIT_SECONDS})
  * @param id             name of this worker in answers and logs ({@code WORKER_ID}); host/pid when empty
+ * @param maxJobTime     a job still running after this long is abandoned: its message is no longer kept invisible and
+ *                       is left to redelivery and the dead-letter queue, its slot is freed ({@code MAX_JOB_TIME})
  */
 @ConfigurationProperties("app.worker")
 public record WorkerProperties(
@@ -25,5 +30,6 @@ public record WorkerProperties(
         @Min(1) int interOpThreads,
         @Min(1) @Max(10) int maxMessages,
         @Min(0) @Max(20) int waitSeconds,
-        @Nullable String id) {
+        @Nullable String id,
+        @NotNull Duration maxJobTime) {
 }

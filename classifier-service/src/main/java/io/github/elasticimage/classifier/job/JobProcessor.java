@@ -81,6 +81,10 @@ public class JobProcessor {
             return false;
         }
         ClassificationResult result = classify(request, start);
+        if (Thread.currentThread().isInterrupted()) {
+            // Abandoned (MAX_JOB_TIME, VisibilityExtender): its message is left to redelivery, so no answer from here.
+            throw new IllegalStateException("job " + request.id() + " abandoned before its answer");
+        }
         storeAndAnswer(request, result);
         // Logged before the delete: a worker killed after answering either logged the job or left the request to be
         // delivered again (and logged by whoever takes it), so every answer has a job line.

@@ -66,7 +66,9 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
         this.slots = Math.max(properties.threads(), properties.maxInFlight());
         this.freeThreads = new Semaphore(slots);
         AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(slots, r -> {
+        // Not a fixed pool: a job abandoned at MAX_JOB_TIME frees its slot even if its thread is stuck, and the next job
+        // then needs a thread of its own (the semaphore still bounds the jobs held).
+        this.workers = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "job-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -132,18 +134,33 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     }
 
     private void runJob(String url, Message message) {
-        visibility.track(url, message);
+        JobSlot slot = new JobSlot();
+        visibility.track(url, message, () -> {
+            if (slot.abandon()) {
+                freeSlot();
+            }
+        });
         try {
             processor.process(url, message);
         } catch (RuntimeException e) {
             // Left on the queue: it becomes visible again after the visibility timeout and is retried, then
             // dead-lettered after maxReceiveCount receives.
-            LOG.error("job from message {} failed; it will be retried: {}", message.messageId(), e.toString(), e);
+            if (slot.abandoned()) {
+                LOG.warn("abandoned job from message {} ended: {}", message.messageId(), e.toString());
+            } else {
+                LOG.error("job from message {} failed; it will be retried: {}", message.messageId(), e.toString(), e);
+            }
         } finally {
             visibility.untrack(message);
-            inFlight.decrementAndGet();
-            freeThreads.release();
+            if (slot.end()) {
+                freeSlot();
+            }
         }
+    }
+
+    private void freeSlot() {
+        inFlight.decrementAndGet();
+        freeThreads.release();
     }
 
     /** Jobs being processed right now. */

@@ -37,6 +37,10 @@ public class InferencePool {
         Future<ImageClassifier.Classification> result = pool.submit(() -> classifier.classify(image, k));
         try {
             return result.get();
+        } catch (InterruptedException e) {
+            // The job was abandoned or the worker stops: free the inference thread too if the classifier lets it go.
+            result.cancel(true);
+            throw e;
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;

@@ -24,7 +24,7 @@ class VisibilityExtenderTest {
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "3"))).queueUrl();
         CLOUD.sqs().sendMessage(b -> b.queueUrl(url).messageBody("slow job"));
         Message message = receive(url).get(0);
-        VisibilityExtender extender = new VisibilityExtender(CLOUD.sqs());
+        VisibilityExtender extender = new VisibilityExtender(CLOUD.sqs(), Duration.ofMinutes(3));
         try {
             extender.track(url, message);
             assertEquals(3, extender.timeoutOf(url));

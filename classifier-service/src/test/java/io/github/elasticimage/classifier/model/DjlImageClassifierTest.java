@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -32,7 +33,7 @@ class DjlImageClassifierTest {
     }
 
     static WorkerProperties worker() {
-        return new WorkerProperties(1, 4, 2, 1, 10, 20, "test");
+        return new WorkerProperties(1, 4, 2, 1, 10, 20, "test", Duration.ofMinutes(3));
     }
 
     static ImageLimits limits() {
