@@ -30,8 +30,11 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
     private static final Logger LOG = LoggerFactory.getLogger(LocalSystem.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
-    /** JVM options of the web process in local runs and tests (the container image sets its own, in its pom). */
-    public static final String WEB_JVM_OPTIONS = "-Xmx512m";
+    /**
+     * JVM options of the web process in local runs and tests (the container image sets its own, in its pom): a heap
+     * bound, and exit on OutOfMemoryError rather than serve half-working (docs/reliability.md).
+     */
+    public static final String WEB_JVM_OPTIONS = "-Xmx512m -XX:+ExitOnOutOfMemoryError";
     /** {@link #WEB_JVM_OPTIONS} as arguments, for {@link Settings}. */
     public static final List<String> WEB_JVM_ARGS = List.of(WEB_JVM_OPTIONS.split(" "));
     /**
