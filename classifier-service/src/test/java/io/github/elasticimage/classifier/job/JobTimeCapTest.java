@@ -68,7 +68,6 @@ class JobTimeCapTest implements TestPropertyProvider {
     @Override
     public Map<String, String> getProperties() {
         Map<String, String> properties = new HashMap<>(CLOUD.serviceProperties());
-        properties.put("micronaut.server.port", "-1"); // a free port: other builds on this host may hold 8081
         properties.put("app.resources.request-queue", REQUESTS);
         properties.put("app.resources.dead-letter-queue", DLQ);
         properties.put("app.worker.max-job-time", "1s");

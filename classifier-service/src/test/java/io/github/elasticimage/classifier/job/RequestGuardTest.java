@@ -69,7 +69,6 @@ class RequestGuardTest implements TestPropertyProvider {
             CLOUD.s3().createBucket(b -> b.bucket(OTHER_BUCKET));
         }
         Map<String, String> properties = new HashMap<>(CLOUD.serviceProperties());
-        properties.put("micronaut.server.port", "-1"); // a free port: other builds on this host may hold 8081
         properties.put("app.resources.request-queue", REQUESTS);
         properties.put("app.resources.dead-letter-queue", DLQ);
         return properties;
