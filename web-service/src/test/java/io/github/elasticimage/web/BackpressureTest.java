@@ -34,8 +34,19 @@ class BackpressureTest {
     private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
-    private static Map<String, Object> properties(int maxPending, String timeout) {
+    /**
+     * Each test has its own request queue: callers still being queued when a test's web context closes can leave
+     * messages whose upload was deleted (the send failed on the client's side), which would reach the next test's
+     * worker on a shared queue.
+     */
+    private static String ownQueue(String name) {
+        CLOUD.sqs().createQueue(b -> b.queueName(name));
+        return name;
+    }
+
+    private static Map<String, Object> properties(int maxPending, String timeout, String requestQueue) {
         Map<String, Object> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+        properties.put("app.resources.request-queue", requestQueue);
         properties.put("micronaut.server.port", -1);
         properties.put("app.web.max-pending", maxPending);
         properties.put("app.web.result-timeout", timeout);
@@ -51,8 +62,9 @@ class BackpressureTest {
 
     @Test
     void beyondTheBoundCallersGet503WithRetryAfterAndCapacityComesBack() throws Exception {
-        try (FakeWorker worker = new FakeWorker(CLOUD);
-             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties(3, "4s"))) {
+        String queue = ownQueue("backpressure-bound-requests");
+        try (FakeWorker worker = new FakeWorker(CLOUD, queue);
+             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties(3, "4s", queue))) {
             PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
             List<CompletableFuture<HttpResponse<String>>> waiting = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -80,8 +92,9 @@ class BackpressureTest {
     @Test
     void aThousandWaitingCallersAreHeldInBoundedMemory() throws Exception {
         int callers = 1000;
-        try (FakeWorker worker = new FakeWorker(CLOUD);
-             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties(callers, "60s"))) {
+        String queue = ownQueue("backpressure-thousand-requests");
+        try (FakeWorker worker = new FakeWorker(CLOUD, queue);
+             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties(callers, "60s", queue))) {
             PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
             List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
             for (int i = 0; i < callers; i++) {

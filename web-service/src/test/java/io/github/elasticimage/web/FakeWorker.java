@@ -7,7 +7,9 @@ import io.github.elasticimage.contract.ClassificationResult.Prediction;
 import io.github.elasticimage.contract.Messages;
 import io.github.elasticimage.local.LocalAwsServers;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -24,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  * the real SQS and S3 servers. It reads each upload back from S3 and answers {@link #labelFor(byte[])}, after a random
  * delay on one of several threads, so answers come back out of order. Files named {@code FAIL*}, and images
  * that do not decode, get a failure answer (and their upload is deleted, as the real worker does), {@code SILENT*} none, {@code TWICE*} the same answer twice.
+ * A request whose upload is gone gets an {@code INPUT_MISSING} failure answer, as from the real worker.
  * Each result is also stored in the output bucket with the request's owner tag, as the real worker stores it.
  */
 final class FakeWorker implements AutoCloseable {
@@ -32,11 +35,17 @@ final class FakeWorker implements AutoCloseable {
     private final String requestQueueUrl;
     private final ExecutorService pool = Executors.newFixedThreadPool(8);
     private final Thread receiver;
+    private final List<ClassificationRequest> received = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean running = true;
 
     FakeWorker(LocalAwsServers cloud) {
+        this(cloud, cloud.resources().requestQueue());
+    }
+
+    /** A worker on a request queue of the test's own (it must exist), so no other test's requests reach it. */
+    FakeWorker(LocalAwsServers cloud, String requestQueue) {
         this.cloud = cloud;
-        this.requestQueueUrl = cloud.queueUrl(cloud.resources().requestQueue());
+        this.requestQueueUrl = cloud.queueUrl(requestQueue);
         this.receiver = new Thread(this::run, "fake-worker");
         receiver.setDaemon(true);
         receiver.start();
@@ -71,7 +80,22 @@ final class FakeWorker implements AutoCloseable {
     private void answer(Message message) {
         try {
             ClassificationRequest request = Messages.parseRequest(message.body());
-            byte[] image = cloud.s3().getObjectAsBytes(b -> b.bucket(request.bucket()).key(request.key())).asByteArray();
+            received.add(request);
+            byte[] image;
+            try {
+                image = cloud.s3().getObjectAsBytes(b -> b.bucket(request.bucket()).key(request.key())).asByteArray();
+            } catch (NoSuchKeyException e) {
+                // like the real worker (JobProcessor): a request whose upload is gone is answered as a failure
+                String json = Messages.toJson(ClassificationResult.failed(request.id(), ErrorCode.INPUT_MISSING,
+                        "upload not found", "fake", null));
+                try {
+                    cloud.sqs().sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));
+                } catch (QueueDoesNotExistException gone) {
+                    // the web instance that sent it has stopped: nobody to answer
+                }
+                cloud.sqs().deleteMessage(b -> b.queueUrl(requestQueueUrl).receiptHandle(message.receiptHandle()));
+                return;
+            }
             String text = request.fileName() == null ? "" : request.fileName();
             Thread.sleep(ThreadLocalRandom.current().nextInt(0, 40));
             if (!text.startsWith("SILENT")) {
@@ -99,6 +123,11 @@ final class FakeWorker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Every request this worker has received, in order (a redelivered one twice). */
+    List<ClassificationRequest> received() {
+        return List.copyOf(received);
     }
 
     /** False only for bytes an ImageIO reader claims but cannot decode (e.g. a truncated JPEG). */
