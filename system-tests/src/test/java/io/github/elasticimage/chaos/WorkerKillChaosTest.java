@@ -6,7 +6,9 @@ import io.github.elasticimage.local.ServiceProcess;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +19,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Fault 1: {@code kill -9} of a classifier worker in the middle of a 100-request burst. The requests it held come back
  * after the request queue's visibility timeout (5 s here) and the other worker answers them; a request it had answered
  * but not yet deleted is processed again, its result written again under the same key and the second answer dropped
- * by the web tier. Every caller must get exactly its own, correct answer.
+ * by the web tier. Every caller must get exactly its own, correct answer. The kill must hit a worker that holds unfinished
+ * requests (more requests in flight after it died than the surviving worker may hold).
  */
 class WorkerKillChaosTest {
 
@@ -50,8 +55,14 @@ class WorkerKillChaosTest {
             calls.add(ChaosStack.classify(chaos.stack.webUrl(), images.get(i % images.size()), Duration.ofSeconds(200))
                     .whenComplete((r, e) -> answers.incrementAndGet()));
         }
-        ChaosStack.await(() -> answers.get() >= KILL_AFTER_ANSWERS, Duration.ofSeconds(150),
-                KILL_AFTER_ANSWERS + " answers");
+        // Kill only while the queue shows more requests held than the other worker alone may hold: then the victim holds
+        // some (received, not yet deleted) and the kill cannot hit an idle worker.
+        int maxInFlight = workerMaxInFlight();
+        String requestQueue = chaos.cloud.resources().requestQueue();
+        ChaosStack.await(() -> answers.get() >= KILL_AFTER_ANSWERS && chaos.queueCount(requestQueue,
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE) > maxInFlight,
+                Duration.ofSeconds(150), KILL_AFTER_ANSWERS + " answers and more than " + maxInFlight
+                        + " requests in flight");
         ServiceProcess victim = workers.get(0);
         int answeredAtKill = answers.get();
         long killedAtMs = (System.nanoTime() - start) / 1_000_000;
@@ -59,11 +70,15 @@ class WorkerKillChaosTest {
                 "could not kill " + victim.name());
         ChaosStack.await(() -> !victim.isAlive(), Duration.ofSeconds(10), victim.name() + " gone");
         // Received and not deleted: the dead worker's unfinished requests plus the live worker's (at most
-        // MAX_IN_FLIGHT = 4); the former reappear once their visibility timeout runs out.
-        long inFlightAtKill = chaos.queueCount(chaos.cloud.resources().requestQueue(),
+        // MAX_IN_FLIGHT); the former reappear once their visibility timeout (5 s) runs out. Counted after the victim is
+        // dead, so more than MAX_IN_FLIGHT means the victim died holding at least the difference.
+        long inFlightAtKill = chaos.queueCount(requestQueue,
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE);
-        System.out.printf("chaos-event: killed %s (pid %d, SIGKILL) after %d answers at +%d ms%n", victim.name(),
-                victim.pid(), answeredAtKill, killedAtMs);
+        assertTrue(inFlightAtKill > maxInFlight, "the kill hit an idle worker: " + inFlightAtKill
+                + " requests in flight after it died, the live worker alone may hold " + maxInFlight);
+        System.out.printf("chaos-event: killed %s (pid %d, SIGKILL) after %d answers at +%d ms, holding at least %d"
+                + " unfinished request(s)%n", victim.name(), victim.pid(), answeredAtKill, killedAtMs,
+                inFlightAtKill - maxInFlight);
 
         CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).exceptionally(e -> null)
                 .get(210, TimeUnit.SECONDS);
@@ -133,5 +148,17 @@ class WorkerKillChaosTest {
         assertFalse(victim.isAlive());
         assertEquals(0, chaos.queueCount(chaos.cloud.resources().deadLetterQueue(),
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES), "requests dead-lettered");
+    }
+
+    /**
+     * The workers' bound on requests held at once: ChaosStack sets no {@code MAX_IN_FLIGHT}, so it is the default in the
+     * classifier's application.yml (read from this checkout, the one source of that number).
+     */
+    private static int workerMaxInFlight() throws IOException {
+        Path yml = Path.of(System.getProperty("project.root", "..")).resolve("classifier-service")
+                .resolve("src/main/resources/application.yml");
+        Matcher m = Pattern.compile("\\$\\{MAX_IN_FLIGHT:(\\d+)}").matcher(Files.readString(yml));
+        assertTrue(m.find(), "no MAX_IN_FLIGHT default in " + yml);
+        return Integer.parseInt(m.group(1));
     }
 }
