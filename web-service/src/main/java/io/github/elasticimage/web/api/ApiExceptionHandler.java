@@ -40,7 +40,8 @@ public class ApiExceptionHandler implements ExceptionHandler<WebException, HttpR
         MutableHttpResponse<ErrorResponse> response = HttpResponse.<ErrorResponse>status(status)
                 .contentType(MediaType.APPLICATION_JSON_TYPE)
                 .body(new ErrorResponse(status.getCode(), status.getReason(), e.getMessage(), e.requestId()));
-        if (e instanceof WebException.CapacityExceeded || e instanceof WebException.BackendUnavailable) {
+        if (e instanceof WebException.CapacityExceeded || e instanceof WebException.BackendUnavailable
+                || e instanceof WebException.Stopping) {
             response.header("Retry-After", "1");
         }
         if (e instanceof WebException.Unauthorized) {

@@ -81,6 +81,9 @@ public class ClassificationService {
                         if (cause instanceof QueueException.WorkLost lost) {
                             throw new WebException.BackendUnavailable("request queue", id, lost.getCause());
                         }
+                        if (cause instanceof QueueException.Stopping) {
+                            throw new WebException.Stopping(id);
+                        }
                         throw new CompletionException(cause);
                     }
                     if (!result.isDone()) {

@@ -70,6 +70,14 @@ public abstract class WebException extends RuntimeException {
         }
     }
 
+    /** This web instance stopped while the caller waited (503 with Retry-After): another instance can take it. */
+    public static final class Stopping extends WebException {
+        public Stopping(String requestId) {
+            super(HttpStatus.SERVICE_UNAVAILABLE, "this web instance is stopping; retry (the request id may still get a"
+                    + " result)", requestId, null);
+        }
+    }
+
     /** No worker answered in time (504); the result may still appear under the request id. */
     public static final class ResultTimeout extends WebException {
         public ResultTimeout(String requestId, long seconds) {

@@ -2,19 +2,27 @@ package io.github.elasticimage.web.queue;
 
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.web.config.WebProperties;
+import io.micronaut.runtime.graceful.GracefulShutdownCapable;
 import jakarta.inject.Singleton;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Callers of this instance waiting for their answer: request id -> future. Bounded by {@code app.web.max-pending}.
- * Each id is completed at most once, so a duplicate answer never reaches a caller twice.
+ * Each id is completed at most once, so a duplicate answer never reaches a caller twice. When the instance stops
+ * (graceful shutdown, before the HTTP server closes its connections), every waiting caller is answered at once
+ * ({@link QueueException.Stopping}: 503, retry) instead of losing its connection.
  */
 @Singleton
-public class PendingRequests {
+public class PendingRequests implements GracefulShutdownCapable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PendingRequests.class);
 
     private final Map<String, CompletableFuture<ClassificationResult>> pending = new ConcurrentHashMap<>();
     private final AtomicInteger size = new AtomicInteger();
@@ -74,6 +82,15 @@ public class PendingRequests {
         if (pending.remove(id) != null) {
             size.decrementAndGet();
         }
+    }
+
+    @Override
+    public CompletionStage<?> shutdownGracefully() {
+        int failed = failAll(QueueException.Stopping::new);
+        if (failed > 0) {
+            LOG.warn("stopping: {} waiting caller(s) answered 503", failed);
+        }
+        return CompletableFuture.completedFuture(null);
     }
 
     public int size() {

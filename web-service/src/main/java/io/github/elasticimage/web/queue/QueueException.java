@@ -39,4 +39,12 @@ public abstract class QueueException extends RuntimeException {
             return requestId;
         }
     }
+
+    /** This web instance is stopping while the caller waits: its answer would reach no one. */
+    public static final class Stopping extends QueueException {
+
+        public Stopping(String requestId) {
+            super("this web instance stopped while request " + requestId + " waited", null);
+        }
+    }
 }
