@@ -24,10 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What callers get when the cloud resources are not there: {@code /health} answers 503 DOWN (for the load balancer),
- * and an upload whose S3 put succeeded but whose request could not be queued is deleted again and answered 503 with
- * {@code Retry-After}, from {@code /classify} and from the asynchronous API alike. Each web context here points at a
- * queue or bucket that does not exist, so the shared servers and other tests are untouched.
+ * What callers get when the request queue is not there: {@code /health} answers 503 DOWN (a missing bucket:
+ * {@link LivenessTest}), and an upload whose S3 put succeeded but whose request could not be queued is deleted again
+ * and answered 503 with {@code Retry-After}, from {@code /classify} and from the asynchronous API alike. The web context here points at a
+ * request queue that does not exist, so the shared servers and other tests are untouched.
  */
 class UnavailableBackendTest {
 
@@ -57,15 +57,6 @@ class UnavailableBackendTest {
         Set<String> keys = new HashSet<>();
         CLOUD.s3().listObjectsV2Paginator(b -> b.bucket(INPUT_BUCKET)).contents().forEach(o -> keys.add(o.key()));
         return keys;
-    }
-
-    @Test
-    void healthIs503WhenABucketIsMissing() throws Exception {
-        try (EmbeddedServer server = web(Map.of("app.resources.input-bucket", "no-such-bucket-for-health"))) {
-            HttpResponse<String> health = get(server, "/health");
-            assertEquals(503, health.statusCode(), health.body());
-            assertEquals("{\"status\":\"DOWN\"}", health.body());
-        }
     }
 
     @Test
