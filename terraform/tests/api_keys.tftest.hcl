@@ -6,13 +6,6 @@ mock_provider "aws" {
   source = "./tests/aws"
 }
 
-variables {
-  subnet_ids        = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
-  web_allowed_cidrs = ["203.0.113.0/24"]
-  image_tag         = "0123abc"
-  api_keys          = ["0123456789abcdef0123456789abcdef"]
-}
-
 run "keys_on_by_default_in_a_secure_string_the_web_host_mounts" {
   command = apply
 

@@ -5,12 +5,9 @@ mock_provider "aws" {
   source = "./tests/aws"
 }
 
+# Shared test variables: tests/terraform.tfvars; this file differs in:
 variables {
-  subnet_ids        = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
   web_allowed_cidrs = ["203.0.113.0/24", "198.51.100.7/32"]
-  image_tag         = "0123abc"
-  # Ephemeral (written to SSM through a write-only value): terraform test needs it set in plan and apply alike.
-  api_keys = ["0123456789abcdef0123456789abcdef"]
 }
 
 run "http_load_balancer_in_front_of_a_web_group" {

@@ -5,14 +5,6 @@ mock_provider "aws" {
   source = "./tests/aws"
 }
 
-variables {
-  subnet_ids        = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
-  web_allowed_cidrs = ["203.0.113.0/24"]
-  image_tag         = "0123abc"
-  # Ephemeral (written to SSM through a write-only value): terraform test needs it set in plan and apply alike.
-  api_keys = ["0123456789abcdef0123456789abcdef"]
-}
-
 run "launch_hook_holds_each_worker_until_it_is_ready" {
   command = apply
 
