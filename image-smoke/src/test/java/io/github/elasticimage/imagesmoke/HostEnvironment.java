@@ -5,10 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -49,10 +47,6 @@ final class HostEnvironment {
             settings.put("JAVA_TOOL_OPTIONS", jvmOptions(terraformDir));
         }
         return settings;
-    }
-
-    static Set<String> names(Path terraformDir, String tier) {
-        return new LinkedHashSet<>(settings(terraformDir, tier).keySet());
     }
 
     /**

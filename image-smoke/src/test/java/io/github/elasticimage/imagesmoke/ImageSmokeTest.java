@@ -3,6 +3,7 @@ package io.github.elasticimage.imagesmoke;
 import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
+import io.github.elasticimage.local.StandInInstanceMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +49,7 @@ class ImageSmokeTest {
     private static GenericContainer<?> web;
     private static GenericContainer<?> classifier;
     private static int webPort;
-    private static StandInImds imds;
+    private static StandInInstanceMetadata imds;
 
     @BeforeAll
     static void startContainers() throws Exception {
@@ -76,8 +77,8 @@ class ImageSmokeTest {
         Map<String, String> local = new HashMap<>(cloud.serviceEnvironment());
         // The workers' lifecycle gate (LIFECYCLE_GATE=imds in the user data) asks the instance metadata service; here a
         // stand-in on loopback that says InService, as for an instance the group has put in service.
-        imds = StandInImds.start("InService");
-        local.put("IMDS_ENDPOINT", imds.endpoint());
+        imds = StandInInstanceMetadata.start("InService");
+        local.put("IMDS_ENDPOINT", imds.url());
         webPort = freePort();
         int healthPort = freePort();
         // Local values for the settings the hosts pass (the deployment's own come from Terraform).

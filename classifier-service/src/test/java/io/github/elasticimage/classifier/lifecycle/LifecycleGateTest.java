@@ -1,12 +1,11 @@
 package io.github.elasticimage.classifier.lifecycle;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.github.elasticimage.contract.ClassificationRequest;
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.Messages;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
+import io.github.elasticimage.local.StandInInstanceMetadata;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.json.JsonMapper;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -22,13 +21,10 @@ import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,7 +57,7 @@ class LifecycleGateTest implements TestPropertyProvider {
     private static final Duration UNTOUCHED_FOR = Duration.ofSeconds(4);
     private static final String REQUEST_QUEUE = "gate-test-requests";
 
-    private final StandInMetadata imds = StandInMetadata.start("Warmed:Running");
+    private final StandInInstanceMetadata imds = StandInInstanceMetadata.start("Warmed:Running");
     private final String replyQueue = CLOUD.sqs().createQueue(b -> b.queueName(
             CLOUD.resources().responseQueuePrefix() + "-gate-test")).queueUrl();
     /**
@@ -93,18 +88,18 @@ class LifecycleGateTest implements TestPropertyProvider {
 
     @AfterAll
     void stopStandIn() {
-        imds.server.stop(0);
+        imds.close();
     }
 
     @Test
     void takesRequestsOnlyWhileInService() throws Exception {
         // Warm pool: the worker is up (model loaded, /health UP) but its gate is closed.
-        await().atMost(Duration.ofSeconds(10)).until(() -> imds.stateReads.get() >= 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> imds.stateReads() >= 2);
         assertEquals(0.0, gateMetric());
         Map<String, Object> gate = healthOfGate();
         assertEquals(false, gate.get("open"));
         assertEquals("Warmed:Running", gate.get("state"));
-        assertTrue(imds.tokens.get() >= 1 && imds.refusedWithoutToken.get() == 0, "IMDSv2: a token before every read");
+        assertTrue(imds.tokens() >= 1 && imds.refusedWithoutToken() == 0, "IMDSv2: a token before every read");
 
         List<String> warmIds = List.of(submit("coffee.png"), submit("chelsea.png"));
         assertUntouched(2);
@@ -112,7 +107,7 @@ class LifecycleGateTest implements TestPropertyProvider {
         assertEquals(new HashSet<>(warmIds), seen);
 
         // Leaving the pool: InService opens the gate and the requests are answered.
-        imds.state = "InService";
+        imds.state("InService");
         Map<String, ClassificationResult> answers = answersFor(warmIds);
         assertEquals("espresso", answers.get(warmIds.get(0)).label());
         assertEquals("Egyptian Mau", answers.get(warmIds.get(1)).label());
@@ -122,7 +117,7 @@ class LifecycleGateTest implements TestPropertyProvider {
 
         // Back into the pool, then terminating: no new request is taken.
         for (String state : List.of("Warmed:Stopped", "Terminated")) {
-            imds.state = state;
+            imds.state(state);
             await().atMost(Duration.ofSeconds(5)).until(() -> state.equals(healthOfGate().get("state")));
             assertEquals(0.0, gateMetric());
             assertEquals(false, healthOfGate().get("open"));
@@ -216,69 +211,5 @@ class LifecycleGateTest implements TestPropertyProvider {
         Map<String, Object> health = json.readValue(response.body(), Map.class);
         Map<String, Object> details = (Map<String, Object>) health.get("details");
         return (Map<String, Object>) ((Map<String, Object>) details.get("lifecycleGate")).get("details");
-    }
-
-    /** The instance metadata service as IMDSv2 answers it, on loopback, with a state the test switches. */
-    static final class StandInMetadata {
-        final HttpServer server;
-        volatile String state;
-        final AtomicInteger tokens = new AtomicInteger();
-        final AtomicInteger stateReads = new AtomicInteger();
-        final AtomicInteger refusedWithoutToken = new AtomicInteger();
-        private final Set<String> issued = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-        private StandInMetadata(HttpServer server, String state) {
-            this.server = server;
-            this.state = state;
-        }
-
-        static StandInMetadata start(String state) {
-            try {
-                HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-                StandInMetadata imds = new StandInMetadata(server, state);
-                server.createContext("/latest/api/token", imds::token);
-                server.createContext("/latest/meta-data/autoscaling/target-lifecycle-state", imds::state);
-                server.start();
-                return imds;
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.getAddress().getPort();
-        }
-
-        private void token(HttpExchange exchange) throws IOException {
-            String ttl = exchange.getRequestHeaders().getFirst("X-aws-ec2-metadata-token-ttl-seconds");
-            if (!"PUT".equals(exchange.getRequestMethod()) || ttl == null) {
-                reply(exchange, 400, "");
-                return;
-            }
-            String token = UUID.randomUUID().toString();
-            issued.add(token);
-            tokens.incrementAndGet();
-            reply(exchange, 200, token);
-        }
-
-        private void state(HttpExchange exchange) throws IOException {
-            String token = exchange.getRequestHeaders().getFirst("X-aws-ec2-metadata-token");
-            if (!"GET".equals(exchange.getRequestMethod()) || token == null || !issued.contains(token)) {
-                refusedWithoutToken.incrementAndGet();
-                reply(exchange, 401, "");
-                return;
-            }
-            stateReads.incrementAndGet();
-            reply(exchange, 200, state);
-        }
-
-        private static void reply(HttpExchange exchange, int status, String body) throws IOException {
-            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
-            if (bytes.length > 0) {
-                exchange.getResponseBody().write(bytes);
-            }
-            exchange.close();
-        }
     }
 }
