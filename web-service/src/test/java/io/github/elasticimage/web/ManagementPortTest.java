@@ -2,7 +2,6 @@ package io.github.elasticimage.web;
 
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
-import io.micronaut.context.annotation.Value;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -15,12 +14,9 @@ import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
 import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.MalformedURLException;
-import java.net.URL;
 import java.util.List;
 import java.util.Map;
 
@@ -43,35 +39,23 @@ class ManagementPortTest implements TestPropertyProvider {
     @Client("/")
     HttpClient client;
 
-    @Value("${endpoints.all.port}")
-    int managementPort;
-
-    private HttpClient management;
+    /** The management port (endpoints.all.port), a client Micronaut creates and closes with the context. */
+    @Inject
+    @Client("http://127.0.0.1:${endpoints.all.port}")
+    HttpClient management;
 
     @Override
     public Map<String, String> getProperties() {
         return WebTestProperties.of(CLOUD);
     }
 
-    @AfterAll
-    void close() {
-        if (management != null) {
-            management.close();
-        }
-    }
 
-    private HttpClient management() throws MalformedURLException {
-        if (management == null) {
-            management = HttpClient.create(new URL("http://127.0.0.1:" + managementPort));
-        }
-        return management;
-    }
 
     @Test
-    void operationsEndpointsAnswerOnTheManagementPortOnly() throws MalformedURLException {
-        String metrics = management().toBlocking().retrieve("/prometheus");
+    void operationsEndpointsAnswerOnTheManagementPortOnly() {
+        String metrics = management.toBlocking().retrieve("/prometheus");
         assertTrue(metrics.contains("# TYPE web_pending_requests gauge"), "the metrics");
-        Map<String, Object> status = management().toBlocking().retrieve(HttpRequest.GET("/api/v1/status"),
+        Map<String, Object> status = management.toBlocking().retrieve(HttpRequest.GET("/api/v1/status"),
                 Argument.mapOf(String.class, Object.class));
         assertEquals(0, ((Number) status.get("pending")).intValue(), status::toString);
         assertNotNull(status.get("requestQueue"), status::toString);
@@ -86,13 +70,13 @@ class ManagementPortTest implements TestPropertyProvider {
     }
 
     @Test
-    void thePublicHealthSaysUpWithoutDetailsAndTheManagementHealthHasThem() throws MalformedURLException {
+    void thePublicHealthSaysUpWithoutDetailsAndTheManagementHealthHasThem() {
         HttpResponse<Map<String, Object>> plain = client.toBlocking().exchange(HttpRequest.GET("/health"),
                 Argument.mapOf(String.class, Object.class));
         assertEquals(HttpStatus.OK, plain.getStatus());
         assertEquals(Map.of("status", "UP"), plain.body(), "status only: no resource names, no errors");
 
-        Map<String, Object> detailed = management().toBlocking().retrieve(HttpRequest.GET("/health"),
+        Map<String, Object> detailed = management.toBlocking().retrieve(HttpRequest.GET("/health"),
                 Argument.mapOf(String.class, Object.class));
         assertEquals("UP", detailed.get("status"));
         assertTrue(detailed.get("details") instanceof Map<?, ?> details && !details.isEmpty(), detailed::toString);
@@ -104,9 +88,8 @@ class ManagementPortTest implements TestPropertyProvider {
     }
 
     @Test
-    void theApiIsNotOnTheManagementPort() throws MalformedURLException {
+    void theApiIsNotOnTheManagementPort() {
         // Controllers answer only on the public port (the page's static files are served on both: they are public).
-        HttpClient management = management();
         for (HttpRequest<?> request : List.of(
                 HttpRequest.GET("/api/v1/classifications/123e4567-e89b-12d3-a456-426614174000"),
                 upload("/classify"), upload("/api/v1/classifications"))) {

@@ -2,7 +2,6 @@ package io.github.elasticimage.web;
 
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
-import io.micronaut.context.annotation.Value;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -22,7 +21,6 @@ import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,10 +56,10 @@ class StatusAndMetricsTest implements TestPropertyProvider {
     @Client("/")
     HttpClient client;
 
-    @Value("${endpoints.all.port}")
-    int managementPort;
-
-    private HttpClient management;
+    /** The management port (endpoints.all.port), a client Micronaut creates and closes with the context. */
+    @Inject
+    @Client("http://127.0.0.1:${endpoints.all.port}")
+    HttpClient management;
 
     StatusAndMetricsTest() throws IOException {
     }
@@ -77,9 +75,6 @@ class StatusAndMetricsTest implements TestPropertyProvider {
     void stop() throws InterruptedException {
         worker.close();
         timeline.close();
-        if (management != null) {
-            management.close();
-        }
     }
 
     @Test
@@ -171,23 +166,12 @@ class StatusAndMetricsTest implements TestPropertyProvider {
     }
 
     private Map<String, Object> status() {
-        return management().toBlocking().retrieve(HttpRequest.GET("/api/v1/status"),
+        return management.toBlocking().retrieve(HttpRequest.GET("/api/v1/status"),
                 Argument.mapOf(String.class, Object.class));
     }
 
     private String metrics() {
-        return management().toBlocking().retrieve(HttpRequest.GET("/prometheus"), String.class);
-    }
-
-    private HttpClient management() {
-        if (management == null) {
-            try {
-                management = HttpClient.create(URI.create("http://127.0.0.1:" + managementPort).toURL());
-            } catch (java.net.MalformedURLException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return management;
+        return management.toBlocking().retrieve(HttpRequest.GET("/prometheus"), String.class);
     }
 
     private static void deleteMarkers(String queueUrl, String marker, int count) {
