@@ -391,9 +391,11 @@ outputs() {
     --asg-name "$asg" --region "$region" --timeout "${timeout}s")
   HEALTH_CMD=(curl -fsS "$url/health")
   CLASSIFY_CMD=''
-  if [ -s "$(api_keys_file)" ]; then
-    LOAD_TEST_CMD+=(--api-key-file "$(api_keys_file)")
-    CLASSIFY_CMD="curl -fsS -H \"Authorization: Bearer \$(head -n1 $(printf '%q' "$(api_keys_file)"))\" -F myfile=@samples/coffee.png $url/classify"
+  local keys
+  keys=$(api_keys_file)
+  if [ -s "$keys" ]; then
+    LOAD_TEST_CMD+=(--api-key-file "$keys")
+    CLASSIFY_CMD="curl -fsS -H \"Authorization: Bearer \$(head -n1 $(printf '%q' "$keys"))\" -F myfile=@samples/coffee.png $url/classify"
   fi
 }
 

@@ -161,9 +161,11 @@
 
   // ---- live panel: only where the status document answers (the management port) ----
   let statusTimer = null;
-  async function refreshStatus() {
+  const fetchStatus = () => fetch('/api/v1/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+  // Shows one status answer (the first one startLivePanel already has), then asks again every few seconds.
+  async function refreshStatus(first) {
     try {
-      const response = await fetch('/api/v1/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      const response = first || await fetchStatus();
       if (!response.ok) throw new Error('HTTP ' + response.status);
       const s = await response.json();
       const q = s.requestQueue;
@@ -185,7 +187,7 @@
   async function startLivePanel() {
     let response;
     try {
-      response = await fetch('/api/v1/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+      response = await fetchStatus();
     } catch (e) {
       return;
     }
@@ -198,7 +200,7 @@
         refreshStatus();
       }
     });
-    refreshStatus();
+    refreshStatus(response);
   }
 
   renderRecent(loadRecent());
