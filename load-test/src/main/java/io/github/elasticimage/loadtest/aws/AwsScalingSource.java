@@ -3,6 +3,8 @@ package io.github.elasticimage.loadtest.aws;
 import io.github.elasticimage.loadtest.ScalingSource;
 import io.github.elasticimage.scaling.ScalingPoint;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -39,32 +41,21 @@ public final class AwsScalingSource implements ScalingSource {
             URI endpoint) {
         this.asgName = asgName;
         this.queueUrl = queueUrl;
-        if (asgName == null) {
-            this.autoScaling = null;
-        } else {
-            var builder = AutoScalingClient.builder().credentialsProvider(credentials)
-                    .httpClientBuilder(UrlConnectionHttpClient.builder());
-            if (region != null) {
-                builder.region(region);
-            }
-            if (endpoint != null) {
-                builder.endpointOverride(endpoint);
-            }
-            this.autoScaling = builder.build();
+        this.autoScaling = asgName == null ? null : build(AutoScalingClient.builder(), region, credentials, endpoint);
+        this.sqs = queueUrl == null ? null : build(SqsClient.builder(), region, credentials, endpoint);
+    }
+
+    /** Both clients alike: the given credentials and region (or the SDK's chain), URLConnection, an optional endpoint. */
+    private static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, Region region,
+            AwsCredentialsProvider credentials, URI endpoint) {
+        builder.credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder());
+        if (region != null) {
+            builder.region(region);
         }
-        if (queueUrl == null) {
-            this.sqs = null;
-        } else {
-            var builder = SqsClient.builder().credentialsProvider(credentials)
-                    .httpClientBuilder(UrlConnectionHttpClient.builder());
-            if (region != null) {
-                builder.region(region);
-            }
-            if (endpoint != null) {
-                builder.endpointOverride(endpoint);
-            }
-            this.sqs = builder.build();
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint);
         }
+        return builder.build();
     }
 
     /**
