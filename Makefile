@@ -132,7 +132,7 @@ image-tars: ## Build both images as tars offline (jib:buildTar) into <service>/t
 image-check: ## Build the image tars on a scratch base and check entrypoint, port, non-root user, model and libtorch layers
 	$(MAKE) --no-print-directory image-tars JIB_FROM=scratch
 	image-smoke/check-image-tar.sh web-service/target/jib-image.tar \
-	  --main io.github.elasticimage.web.Application --port 8080 --jvm-flag -XX:+ExitOnOutOfMemoryError \
+	  --main io.github.elasticimage.web.Application --port 8080 --port 8085 --jvm-flag -XX:+ExitOnOutOfMemoryError \
 	  --file 'app/classes/io/github/elasticimage/web/Application\.class' \
 	  --file 'app/resources/application\.yml'
 	image-smoke/check-image-tar.sh classifier-service/target/jib-image.tar \

@@ -4,7 +4,7 @@
 # usage: check-image-tar.sh IMAGE.tar --main CLASS --port PORT [--env NAME=VALUE]... [--jvm-flag FLAG]...
 #          [--argfile /IMAGE/PATH=LOCAL_FILE]... [--no-jvm-flag PREFIX]... [--file REGEX]...
 #   --main  the entrypoint must run java with this main class
-#   --port  the image must expose PORT/tcp
+#   --port  the image must expose PORT/tcp (repeatable)
 #   --env   the image environment must hold NAME=VALUE
 #   --jvm-flag  the entrypoint must pass this option to java (e.g. -Duser.home=/tmp)
 #   --argfile  the entrypoint must pass @/IMAGE/PATH to java (a java argument file) and a layer must hold that file
@@ -15,11 +15,11 @@
 set -euo pipefail
 
 tar_file=$1; shift
-main='' port=''; envs=() files=() flags=() argfiles=() forbidden=()
+main='' ports=(); envs=() files=() flags=() argfiles=() forbidden=()
 while [ $# -gt 0 ]; do
   case $1 in
     --main) main=$2; shift 2 ;;
-    --port) port=$2; shift 2 ;;
+    --port) ports+=("$2"); shift 2 ;;
     --env) envs+=("$2"); shift 2 ;;
     --jvm-flag) flags+=("$2"); shift 2 ;;
     --argfile) argfiles+=("$2"); shift 2 ;;
@@ -71,8 +71,11 @@ for p in ${forbidden[@]+"${forbidden[@]}"}; do
   ok "java runs without $p..."
 done
 
-grep -q "\"ExposedPorts\":{[^}]*\"$port/tcp\"" <<<"$config" || fail "port $port/tcp not exposed"
-ok "exposes $port/tcp"
+exposed=$(grep -oE '"ExposedPorts":\{("[0-9]+/(tcp|udp)":\{\},?)*\}' <<<"$config" || true)
+for port in "${ports[@]}"; do
+  grep -q "\"$port/tcp\"" <<<"$exposed" || fail "port $port/tcp not exposed"
+  ok "exposes $port/tcp"
+done
 
 user=$(grep -o '"User":"[^"]*"' <<<"$config" | cut -d'"' -f4 || true)
 [ -n "$user" ] || fail "no user set: the container would run as root"
