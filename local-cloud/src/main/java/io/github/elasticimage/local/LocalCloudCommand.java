@@ -93,6 +93,11 @@ public final class LocalCloudCommand implements Callable<Integer> {
             + "local-worker-jvm.options and classifier-service's worker-jvm.options: ${DEFAULT-VALUE}).")
     List<String> workerJvmOpts = new ArrayList<>(LocalSystem.WORKER_JVM_ARGS);
 
+    @Option(names = "--worker-command", split = " ",
+            description = "Command each worker's java runs through, e.g. \"taskset -c 1\" to keep the workers on core 1 "
+                    + "as on a one-core host (default: none).")
+    List<String> workerCommand = new ArrayList<>();
+
     /** The autoscaler and the server of its timeline, started together. */
     private record Autoscaling(LocalAutoscaler scaler, TimelineServer timeline) {
     }
@@ -100,6 +105,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
+        requireCommand(workerCommand, "--worker-command");
         requireFree(webPort, "--port");
         requireFree(managementPort, "--management-port");
         requireFree(sqsPort, "--sqs-port");
@@ -141,7 +147,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
             webEnv.put("SCALING_TIMELINE_URL", "http://" + host + ":" + autoscalerPort + TimelineServer.PATH);
         }
         LocalSystem.Settings settings = new LocalSystem.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
-                workerJvmOpts, workerEnv, webEnv);
+                workerJvmOpts, workerEnv, webEnv, workerCommand);
         try {
             return LocalSystem.start(cloud, settings, workers, System.out);
         } catch (RuntimeException e) {
@@ -201,6 +207,21 @@ public final class LocalCloudCommand implements Callable<Integer> {
         System.out.printf("operations: http://localhost:%d/api/v1/status, /prometheus, /health (details)%n",
                 managementPort);
         System.out.printf("try: curl -F myfile=@samples/coffee.png %s/classify%n", url);
+    }
+
+    /** The command's program is an executable file, or found on the PATH (e.g. taskset, from util-linux). */
+    private void requireCommand(List<String> command, String option) {
+        if (command.isEmpty()) {
+            return;
+        }
+        String program = command.get(0);
+        boolean found = program.contains("/") ? java.nio.file.Files.isExecutable(Path.of(program))
+                : java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                        .anyMatch(dir -> !dir.isEmpty() && java.nio.file.Files.isExecutable(Path.of(dir, program)));
+        if (!found) {
+            throw new CommandLine.ParameterException(new CommandLine(this), option + ": '" + program
+                    + "' is not an executable file nor on the PATH (taskset comes with util-linux)");
+        }
     }
 
     private void requireFree(int port, String option) {

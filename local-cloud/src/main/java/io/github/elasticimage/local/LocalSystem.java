@@ -56,9 +56,17 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
      * @param workerJvmArgs  JVM options of each worker process
      * @param workerEnv      extra environment of each worker (e.g. WORKER_THREADS)
      * @param webEnv         extra environment of the web process (e.g. RESULT_TIMEOUT, SCALING_TIMELINE_URL)
+     * @param workerCommand  command each worker's {@code java} runs through, e.g. {@code taskset -c 1} to keep the
+     *                       workers on one core as on a one-core host (empty: none)
      */
     public record Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
-                           List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv) {
+                           List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv,
+                           List<String> workerCommand) {
+
+        public Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
+                        List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv) {
+            this(host, webPort, webJar, classifierJar, webJvmArgs, workerJvmArgs, workerEnv, webEnv, List.of());
+        }
 
         public Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
                         List<String> workerJvmArgs, Map<String, String> workerEnv) {
@@ -156,7 +164,8 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
         Map<String, String> env = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
         env.putAll(settings.workerEnv());
         env.put("WORKER_ID", "worker-" + n);
-        return ServiceProcess.start("worker-" + n, settings.classifierJar(), settings.workerJvmArgs(), env,
+        return ServiceProcess.start("worker-" + n, settings.workerCommand(), settings.classifierJar(),
+                settings.workerJvmArgs(), env,
                 settings.host(), LocalAwsServers.freePort(settings.host()), out);
     }
 

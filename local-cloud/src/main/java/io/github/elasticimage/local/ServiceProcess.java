@@ -53,11 +53,20 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess start(String name, Path jar, List<String> jvmArgs, Map<String, String> env,
                                        String host, int port, PrintStream out) {
+        return start(name, List.of(), jar, jvmArgs, env, host, port, out);
+    }
+
+    /**
+     * As {@link #start(String, Path, List, Map, String, int, PrintStream)}, run through {@code commandPrefix}: a
+     * command that runs the rest of the line, e.g. {@code taskset -c 1} to keep the process on one core (empty: none).
+     */
+    public static ServiceProcess start(String name, List<String> commandPrefix, Path jar, List<String> jvmArgs,
+                                       Map<String, String> env, String host, int port, PrintStream out) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("no such jar: " + jar.toAbsolutePath()
                     + " (build it first: make build, or mvn -DskipTests package)");
         }
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(commandPrefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
         command.add("-jar");
