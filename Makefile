@@ -38,9 +38,11 @@ $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) &: $(RUN_SOURCES)
 	$(MVN) -q -DskipTests package -pl local-cloud,web-service,classifier-service -am
 	@touch $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR)
 
+# More options of the local system (RUN_ARGS="--help" lists them), e.g. RUN_ARGS='--worker-command "taskset -c 1"'.
+RUN_ARGS ?=
 run: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## Start the whole system locally (SQS, S3, web on :$(PORT), operations on :$(MANAGEMENT_PORT), autoscaled workers); Ctrl-C stops it
 	java -jar $(LOCAL_CLOUD_JAR) --port $(PORT) --management-port $(MANAGEMENT_PORT) --workers $(WORKERS) \
-	  --web-jar $(WEB_JAR) --classifier-jar $(CLASSIFIER_JAR)
+	  --web-jar $(WEB_JAR) --classifier-jar $(CLASSIFIER_JAR) $(RUN_ARGS)
 
 test: ## Run every test (unit, integration on loopback servers, end to end)
 	$(MVN) -Dshared.dir=$(SHARED_DIR) verify
@@ -50,12 +52,12 @@ clean: ## Remove build output and local data
 	rm -rf .local-cloud target
 
 # ---- Benchmark ---------------------------------------------------------------------------------------------------
-BENCH_CONFIGS ?= 1x2 2x1 1x1
+BENCH_CONFIGS ?= 1x2 2x1
 BENCH_ROUNDS  ?= 15
 FIXTURES      ?= $(SHARED_DIR)/fixtures/imagenet-sample
 
 .PHONY: bench
-bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through the local system; last line: bench: ...
+bench: ## Raw classifier vs end to end through the local system: throughput, CPU per image, cold start, first burst; last line: bench: ...
 	@set -e; $(MVN) -q -DskipTests package; rm -f target/bench-raw.txt; mkdir -p target; \
 	for cfg in $(BENCH_CONFIGS); do t=$${cfg%x*}; i=$${cfg#*x}; \
 	  java $(WORKER_JVM_ARGFILES) -cp $(BENCH_CP) io.github.elasticimage.classifier.bench.RawThroughputBench \
@@ -64,10 +66,16 @@ bench: ## Raw classifier img/s (best threads x intra-op) vs end to end through t
 	raw=$$(echo "$$best" | cut -d' ' -f1); t=$$(echo "$$best" | sed 's/.*threads=\([0-9]*\).*/\1/'); \
 	i=$$(echo "$$best" | sed 's/.*intra_op=\([0-9]*\).*/\1/'); \
 	echo "best raw: $$raw img/s with WORKER_THREADS=$$t INTRA_OP_THREADS=$$i"; \
-	one=$$(sed -n 's/.*threads=1 intra_op=1 .*img_per_s=\([0-9.]*\).*/\1/p' target/bench-raw.txt); \
+	if command -v taskset >/dev/null; then \
+	  taskset -c 1 java $(WORKER_JVM_ARGFILES) -cp $(BENCH_CP) io.github.elasticimage.classifier.bench.RawThroughputBench \
+	    $(FIXTURES) 1 1 $(BENCH_ROUNDS) 2>/dev/null | grep '^raw:' | tee target/bench-raw-one-core.txt; \
+	else echo "raw on one core: not measured (no taskset; it comes with util-linux)"; : > target/bench-raw-one-core.txt; fi; \
+	one=$$(sed -n 's/.*img_per_s=\([0-9.]*\).*/\1/p' target/bench-raw-one-core.txt); \
+	one_cpu=$$(sed -n 's/.*cpu_ms_per_img=\([0-9.]*\).*/\1/p' target/bench-raw-one-core.txt); \
 	$(MVN) -q -pl system-tests -am test -Dshared.dir=$(SHARED_DIR) -Dsurefire.excludedGroups=none -Dgroups=bench \
-	  -Dsurefire.failIfNoSpecifiedTests=false -Dtest=EndToEndBench -Dbench.raw=$$raw -Dbench.rawOneCore=$${one:-0} -Dbench.workerThreads=$$t -Dbench.intraOp=$$i > target/bench-e2e.log 2>&1 \
-	  || { tail -50 target/bench-e2e.log; exit 1; }; \
+	  -Dsurefire.failIfNoSpecifiedTests=false -Dtest=EndToEndBench -Dbench.raw=$$raw -Dbench.rawOneCore=$${one:-0} \
+	  -Dbench.rawOneCoreCpuMs=$${one_cpu:-0} -Dbench.workerThreads=$$t -Dbench.intraOp=$$i \
+	  > target/bench-e2e.log 2>&1 || { tail -50 target/bench-e2e.log; exit 1; }; \
 	cat system-tests/target/bench-e2e.txt
 
 BATCH_SIZES ?= 1 2 4 8

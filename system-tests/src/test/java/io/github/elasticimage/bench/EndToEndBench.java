@@ -5,6 +5,7 @@ import io.github.elasticimage.e2e.ServiceJars;
 import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.LocalSystem;
+import io.github.elasticimage.local.ServiceProcess;
 import io.github.elasticimage.local.SharedLocalAwsServers;
 import org.junit.jupiter.api.Tag;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
@@ -38,21 +39,24 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * {@code make bench}, end-to-end half: the full local system (HTTP -> S3 -> SQS -> worker -> SQS -> HTTP) with one
- * worker process configured as the raw benchmark's best configuration. After a warm-up that lasts until throughput
- * stops rising (the JIT compilers of every process), it measures (1) throughput of 200 requests (the 40 fixture photos
- * x 5) at concurrency 100, median of three bursts, with the CPU each process spent per request; (2) at low load, each
- * request's latency minus the worker's own processing time (download + decode + inference, from the stored result);
- * (3) what single loopback S3/SQS calls cost; (4) throughput with the worker alone on one core and everything else on
- * the other, against raw on one core. Writes the lines, the {@code bench:} line last, to
- * {@code target/bench-e2e.txt}; the raw figures come in as {@code -Dbench.raw} and {@code -Dbench.rawOneCore}. Not part
- * of {@code make test}.
+ * {@code make bench}, end-to-end half. In order: (0) a fresh {@code make run} and 100 requests at once the moment it
+ * prints ready ({@code first_burst_s}); then the full local system (HTTP -> S3 -> SQS -> worker -> SQS -> HTTP) with one
+ * worker in the raw benchmark's best configuration: (1) after a warm-up that lasts until throughput stops rising (the
+ * JIT compilers of every process), throughput of 200 requests (the 40 fixture photos x 5) at concurrency 100, median
+ * of three bursts, with the CPU each process spent per request ({@code web_cpu_ms}), then two more bursts with the web
+ * tier and the worker profiled (CPU by thread, JFR); (2) at low load, each request's latency minus the worker's own
+ * processing time, and the parts of the latency; (3) what single loopback S3/SQS calls cost; (4) a new worker's start
+ * to its first answer ({@code cold_start_s}); (5) a worker alone on one core and everything else on the other, against
+ * raw on one core ({@code dedicated_ratio}, {@code worker_cpu_ratio}). Writes the lines, the {@code bench:} line last,
+ * to {@code target/bench-e2e.txt}; the raw figures come in as {@code -Dbench.raw}, {@code -Dbench.rawOneCore} and
+ * {@code -Dbench.rawOneCoreCpuMs}. Not part of {@code make test}. docs/performance.md describes every figure.
  */
 @Tag("bench")
 class EndToEndBench {
 
     private static final Path FIXTURES = Path.of(System.getProperty("shared.dir", "../../shared"), "fixtures",
             "imagenet-sample");
+    private static final Path TASKSET = Path.of("/usr/bin/taskset");
     private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"");
     private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8))
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -60,10 +64,16 @@ class EndToEndBench {
     @Test
     void bench() throws Exception {
         double raw = Double.parseDouble(System.getProperty("bench.raw", "0"));
+        double rawOneCore = Double.parseDouble(System.getProperty("bench.rawOneCore", "0"));
+        double rawOneCoreCpuMs = Double.parseDouble(System.getProperty("bench.rawOneCoreCpuMs", "0"));
         String threads = System.getProperty("bench.workerThreads", "1");
         String intraOp = System.getProperty("bench.intraOp", "2");
         int workers = Integer.getInteger("bench.workers", 1);
         List<byte[]> photos = photos();
+        List<String> report = new ArrayList<>();
+        // (0) Before anything else runs here: a fresh `make run` and 100 requests at once.
+        FirstBurst first = firstBurst(photos, 100);
+        report.add(first.line());
         LocalAwsServers cloud = SharedLocalAwsServers.get();
         LocalSystem.Settings settings = new LocalSystem.Settings("127.0.0.1", LocalAwsServers.freePort("127.0.0.1"),
                 ServiceJars.web(), ServiceJars.classifier(),
@@ -76,34 +86,76 @@ class EndToEndBench {
             }
             int requests = photos.size() * 5;
             int concurrency = 100;
-            List<Double> warm = warmUp(url, photos, requests, concurrency);
+            // (1) This box shared by everything, at steady state.
+            List<Double> warm = warmUp(url, photos, requests, concurrency,
+                    Integer.getInteger("bench.warmupMinRounds", 20));
             Throughput throughput = throughput(url, photos, requests, concurrency);
-            List<Double> overhead = lowLoadOverhead(cloud, url, photos);
-            String callLine = loopbackCalls(cloud, photos.get(0));
-            // (4) the AWS layout on this box: the worker alone on one core (cpu 0), the web tier, the servers and the
-            // load client on the other (cpu 1). Compared with raw on one core (1 thread x 1 intra-op, measured by
-            // the raw half), this measures what the derived projection above estimates.
-            double rawOneCore = Double.parseDouble(System.getProperty("bench.rawOneCore", "0"));
-            String dedicated = dedicatedCore(stack, url, photos, requests, concurrency, rawOneCore);
-
             double seconds = throughput.seconds();
-            double p50Overhead = overhead.get(overhead.size() / 2);
             double e2e = requests / seconds;
-            String line = String.format("bench: raw=%.1f e2e=%.1f ratio=%.2f p50_overhead_ms=%.1f", raw, e2e,
-                    raw > 0 ? e2e / raw : 0, p50Overhead);
-            String detail = String.format("e2e: requests=%d concurrency=%d workers=%d worker_threads=%s intra_op=%s"
-                            + " seconds=%.2f (median of %s) overhead_ms p10=%.1f p50=%.1f p90=%.1f", requests,
-                    concurrency, workers, threads, intraOp, seconds,
-                    format(throughput.bursts()), overhead.get(overhead.size() / 10), p50Overhead,
-                    overhead.get(overhead.size() * 9 / 10));
-            String warmLine = String.format("warm-up: %d rounds of %d requests, img/s %s", warm.size(), requests,
-                    warm.stream().map(r -> String.format("%.1f", r)).toList());
-            detail = warmLine + "\n" + detail + "\n" + callLine + "\n" + throughput.cpuLine() + "\n"
-                    + throughput.projection(raw) + "\n" + dedicated;
+            report.add(warmLine(warm, requests));
+            report.add(String.format("e2e: requests=%d concurrency=%d workers=%d worker_threads=%s intra_op=%s"
+                            + " seconds=%.2f (median of %s)", requests, concurrency, workers, threads, intraOp,
+                    seconds, format(throughput.bursts())));
+            report.add(throughput.cpuLine());
+            report.add(throughput.projection(raw));
+            // Where the CPU goes: two more bursts with the web tier and the worker profiled (JFR), so the recording's
+            // own cost stays out of the figures above.
+            report.addAll(profiled(url, photos, requests, concurrency, Map.of(
+                    "web", webPids().get(0), "worker", stack.workers().get(0).pid())));
+            // (2) Latency at low load, and where its milliseconds go.
+            LowLoad lowLoad = lowLoad(cloud, url, photos);
+            report.add(lowLoad.line());
+            report.add(loopbackCalls(cloud, photos.get(0)));
+            // (3) A new worker process, the stack already running and otherwise idle: start to first answer.
+            List<Double> coldStarts = coldStarts(stack, url, photos.get(0), Integer.getInteger("bench.coldStarts", 3));
+            double coldStart = median(coldStarts);
+            report.add(String.format("cold start: new worker process (make run's launch path) to its first answer,"
+                    + " stack idle: %.2f s (median of %s)", coldStart, format(coldStarts)));
+            // (4) The AWS layout on this box: a worker alone on one core, everything else on the other.
+            Dedicated dedicated = dedicatedCore(cloud, url, photos, requests, concurrency, rawOneCore,
+                    rawOneCoreCpuMs);
+            report.addAll(dedicated.lines());
+
+            String line = String.format("bench: raw=%.1f e2e=%.1f ratio=%.2f dedicated_ratio=%s worker_cpu_ratio=%s"
+                            + " web_cpu_ms=%.1f cold_start_s=%.2f first_burst_s=%.2f p50_overhead_ms=%.1f", raw, e2e,
+                    raw > 0 ? e2e / raw : 0, dedicated.ratio(), dedicated.cpuRatio(), throughput.cpuMs().get("web"),
+                    coldStart, first.lastSeconds(), lowLoad.p50Overhead());
+            String detail = String.join("\n", report);
             System.out.println(detail);
             System.out.println(line);
             Files.writeString(Path.of("target", "bench-e2e.txt"), detail + "\n" + line + "\n");
         }
+    }
+
+    private static String warmLine(List<Double> warm, int requests) {
+        return String.format("warm-up: %d rounds of %d requests, img/s %s", warm.size(), requests,
+                warm.stream().map(r -> String.format("%.1f", r)).toList());
+    }
+
+    /** The pids of the web-service processes this JVM started. */
+    private static List<Long> webPids() {
+        return ProcessHandle.current().descendants()
+                .filter(p -> p.info().commandLine().orElse("").contains("web-service"))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    /**
+     * Two bursts with each process of {@code pids} (by role) profiled ({@link ProcessProfile}); their summary lines.
+     */
+    private List<String> profiled(URI url, List<byte[]> photos, int requests, int concurrency, Map<String, Long> pids)
+            throws Exception {
+        Path dir = Path.of("target", "bench-jfr");
+        Map<String, ProcessProfile> profiles = new java.util.TreeMap<>();
+        for (Map.Entry<String, Long> role : pids.entrySet()) {
+            profiles.put(role.getKey(), ProcessProfile.start(role.getKey(), role.getValue(), dir));
+        }
+        int bursts = 2;
+        bursts(url, photos, requests, concurrency, bursts);
+        List<String> lines = new ArrayList<>();
+        for (ProcessProfile profile : profiles.values()) {
+            lines.addAll(profile.stop(requests * bursts));
+        }
+        return lines;
     }
 
     /** The fixture photos, in name order. */
@@ -120,13 +172,13 @@ class EndToEndBench {
     /**
      * (1) Warm-up: bursts of {@code requests} at {@code concurrency} until the JIT compilers of the web tier, the
      * worker and the servers are done (on 2 cores they keep compiling for thousands of requests, and throughput climbs
-     * until then): at least {@code bench.warmupMinRounds} rounds and until four in a row gain under 3%, within
+     * until then): at least {@code minRounds} rounds and until four in a row gain under 3%, within
      * {@code bench.warmupMaxSeconds}. Returns each round's img/s.
      */
-    private List<Double> warmUp(URI url, List<byte[]> photos, int requests, int concurrency) throws Exception {
+    private List<Double> warmUp(URI url, List<byte[]> photos, int requests, int concurrency, int minRounds)
+            throws Exception {
         long warmDeadline = System.nanoTime() + Duration.ofSeconds(Long.getLong("bench.warmupMaxSeconds", 600))
                 .toNanos();
-        int minRounds = Integer.getInteger("bench.warmupMinRounds", 20);
         List<Double> warm = new ArrayList<>();
         double best = 0;
         int roundsWithoutGain = 0;
@@ -196,11 +248,15 @@ class EndToEndBench {
 
     /**
      * (2) Low load, on warm servers: one request at a time, three passes over the photos; the first pass (the switch
-     * from full load to single requests) is not counted. Returns each request's latency minus the worker's own
-     * processing time (download + decode + inference, from the stored result), in ms, sorted.
+     * from full load to single requests) is not counted. The overhead of a request is its latency minus the worker's
+     * own processing time (download + decode + inference, from the stored result); the line splits the latency, by
+     * median, into: the web tier's two ends (the upload and its S3 put before the request is queued, the receive of
+     * the answer and the HTTP response after), the wait from the web tier's SQS send until a worker has received it,
+     * and the worker's job (download, decode, inference, then the result's S3 put beside the answer's SQS send).
      */
-    private List<Double> lowLoadOverhead(LocalAwsServers cloud, URI url, List<byte[]> photos) {
+    private LowLoad lowLoad(LocalAwsServers cloud, URI url, List<byte[]> photos) {
         List<Double> overhead = new ArrayList<>();
+        Map<String, List<Double>> parts = new java.util.LinkedHashMap<>();
         S3Waiter resultWaiter = S3Waiter.builder().client(cloud.s3()).overrideConfiguration(w -> w
                 .backoffStrategyV2(BackoffStrategy.fixedDelay(Duration.ofMillis(20))).maxAttempts(250)).build();
         for (int i = 0; i < photos.size() * 3; i++) {
@@ -217,13 +273,38 @@ class EndToEndBench {
                     .key(Messages.resultKey(m.group(1))));
             String json = cloud.s3().getObjectAsBytes(b -> b.bucket(cloud.resources().outputBucket())
                     .key(Messages.resultKey(m.group(1)))).asString(StandardCharsets.UTF_8);
-            var timings = Messages.parseResult(json).timings();
+            var t = Messages.parseResult(json).timings();
             if (i >= photos.size()) {
-                overhead.add(latencyMs - (timings.downloadMs() + timings.decodeMs() + timings.inferenceMs()));
+                double own = t.downloadMs() + t.decodeMs() + t.inferenceMs();
+                overhead.add(latencyMs - own);
+                parts.computeIfAbsent("latency", k -> new ArrayList<>()).add(latencyMs);
+                parts.computeIfAbsent("web_in_and_out", k -> new ArrayList<>()).add(
+                        latencyMs - t.queueWaitMs() - t.totalMs());
+                parts.computeIfAbsent("queue_wait", k -> new ArrayList<>()).add((double) t.queueWaitMs());
+                parts.computeIfAbsent("download", k -> new ArrayList<>()).add((double) t.downloadMs());
+                parts.computeIfAbsent("decode", k -> new ArrayList<>()).add((double) t.decodeMs());
+                parts.computeIfAbsent("inference", k -> new ArrayList<>()).add((double) t.inferenceMs());
+                parts.computeIfAbsent("store_and_answer", k -> new ArrayList<>()).add(t.totalMs() - own);
             }
         }
         Collections.sort(overhead);
-        return overhead;
+        return new LowLoad(overhead, parts);
+    }
+
+    /** Low-load overheads (ms, sorted) and each part of the latency per request (ms, in request order). */
+    private record LowLoad(List<Double> overhead, Map<String, List<Double>> parts) {
+
+        double p50Overhead() {
+            return overhead.get(overhead.size() / 2);
+        }
+
+        String line() {
+            StringBuilder medians = new StringBuilder();
+            parts.forEach((part, ms) -> medians.append(String.format(" %s=%.1f", part, median(ms))));
+            return String.format("low load, one request at a time: overhead_ms p10=%.1f p50=%.1f p90=%.1f;"
+                            + " median ms:%s", overhead.get(overhead.size() / 10), p50Overhead(),
+                    overhead.get(overhead.size() * 9 / 10), medians);
+        }
     }
 
     /**
@@ -266,41 +347,179 @@ class EndToEndBench {
     }
 
     /**
-     * Pins the worker to cpu 0 and everything else (web tier, this JVM with the servers and the client) to cpu 1 with
-     * {@code taskset}, runs two warm-up and three measured bursts, and unpins. Returns the {@code dedicated core:} line.
+     * (3) Cold start: with the stack running and idle and no worker, one request is sent and a new worker process is
+     * started the way {@code make run}'s autoscaler starts one ({@link LocalSystem#requestWorkers}); the figure is the
+     * time from that start to the request's answer. {@code times} times, each worker stopped again afterwards.
      */
-    private String dedicatedCore(LocalSystem stack, URI url, List<byte[]> photos, int requests, int concurrency,
-                                 double rawOneCore) throws Exception {
-        if (Runtime.getRuntime().availableProcessors() != 2 || !Files.isExecutable(Path.of("/usr/bin/taskset"))) {
-            return "dedicated core: not measured (needs exactly 2 cores and /usr/bin/taskset)";
+    private List<Double> coldStarts(LocalSystem stack, URI url, byte[] photo, int times) throws Exception {
+        List<Double> seconds = new ArrayList<>();
+        stack.scaleWorkersTo(0);
+        for (int i = 0; i < times; i++) {
+            CompletableFuture<String> answer = send(url, photo);
+            long t0 = System.nanoTime();
+            stack.requestWorkers(1);
+            answer.get(3, TimeUnit.MINUTES);
+            seconds.add((System.nanoTime() - t0) / 1e9);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+            while (stack.readyWorkers() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(50);                                // healthy soon after its first answer
+            }
+            stack.scaleWorkersTo(0);
+        }
+        return seconds;
+    }
+
+    /** The dedicated-core lines, {@code dedicated_ratio} and {@code worker_cpu_ratio} (figures or n/a). */
+    private record Dedicated(List<String> lines, String ratio, String cpuRatio) {
+    }
+
+    /**
+     * (4) The AWS layout on this box: the web tier and this JVM (the SQS and S3 servers and the load client) on cpu 0
+     * ({@code taskset -a -p}), and a new worker alone on cpu 1, its java started through {@code taskset -c 1} (so the
+     * JVM sizes its GC and JIT threads for one core) with one inference thread and one intra-op thread, as raw on one
+     * core runs. Warmed up until throughput is flat (the web tier and servers are warm already), three measured bursts,
+     * then two profiled ones. Compared with raw on one core: throughput ({@code dedicated_ratio}) and CPU per image
+     * ({@code worker_cpu_ratio}).
+     */
+    private Dedicated dedicatedCore(LocalAwsServers cloud, URI url, List<byte[]> photos, int requests,
+                                    int concurrency, double rawOneCore, double rawOneCoreCpuMs) throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (cores < 2 || !Files.isExecutable(TASKSET)) {
+            return new Dedicated(List.of("dedicated core: not measured (needs 2 cores and " + TASKSET + ")"), "n/a",
+                    "n/a");
         }
         List<Long> others = new ArrayList<>(List.of(ProcessHandle.current().pid()));
-        ProcessHandle.current().descendants()
-                .filter(p -> p.info().commandLine().orElse("").contains("web-service"))
-                .forEach(p -> others.add(p.pid()));
-        long workerPid = stack.workers().get(0).pid();
+        others.addAll(webPids());
+        Map<String, String> env = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
+        env.putAll(Map.of("WORKER_THREADS", "1", "INTRA_OP_THREADS", "1", "WORKER_ID", "worker-dedicated"));
+        ServiceProcess worker = null;
         try {
-            pin(workerPid, "0");
             for (long pid : others) {
-                pin(pid, "1");
+                pin(pid, "0");
             }
-            bursts(url, photos, requests, concurrency, 2);                  // warm-up in the new layout
-            List<Double> seconds = bursts(url, photos, requests, concurrency, 3);
-            double e2e = requests / median(seconds);
-            return String.format("dedicated core: worker alone on cpu 0, web + servers + client on cpu 1: e2e=%.1f"
-                            + " img/s (median of %s s); raw on one core (1x1)=%.1f; ratio=%.2f", e2e, format(seconds),
-                    rawOneCore, rawOneCore > 0 ? e2e / rawOneCore : 0);
+            worker = ServiceProcess.start("worker-dedicated", List.of(TASKSET.toString(), "-c", "1"),
+                    ServiceJars.classifier(), LocalSystem.WORKER_JVM_ARGS, env, "127.0.0.1",
+                    LocalAwsServers.freePort("127.0.0.1"), System.out);
+            worker.awaitHealthy(Duration.ofMinutes(2));
+            List<Double> warm = warmUp(url, photos, requests, concurrency,
+                    Integer.getInteger("bench.dedicatedWarmupMinRounds", 10));
+            Throughput measured = throughput(url, photos, requests, concurrency);
+            double e2e = requests / measured.seconds();
+            double workerMs = measured.cpuMs().get("workers");
+            List<String> lines = new ArrayList<>();
+            lines.add("dedicated core, " + warmLine(warm, requests));
+            lines.add(String.format("dedicated core: worker alone on cpu 1 (1 inference thread, 1 intra-op), web +"
+                            + " servers + client on cpu 0: e2e=%.1f img/s (median of %s s); raw on one core=%.1f img/s;"
+                            + " worker cpu per image %.1f core-ms, raw on one core %.1f", e2e,
+                    format(measured.bursts()), rawOneCore, workerMs, rawOneCoreCpuMs));
+            lines.add("dedicated core: " + measured.cpuLine());
+            lines.addAll(profiled(url, photos, requests, concurrency, Map.of("worker-1core", worker.pid())));
+            return new Dedicated(lines, rawOneCore > 0 ? String.format("%.2f", e2e / rawOneCore) : "n/a",
+                    rawOneCoreCpuMs > 0 ? String.format("%.2f", workerMs / rawOneCoreCpuMs) : "n/a");
         } finally {
-            pin(workerPid, "0,1");
+            if (worker != null) {
+                worker.stop(Duration.ofSeconds(30));
+            }
             for (long pid : others) {
-                pin(pid, "0,1");
+                pin(pid, "0-" + (cores - 1));
+            }
+        }
+    }
+
+    /** A fresh {@code make run}'s first 100 requests: seconds to ready, to the first and the last answer. */
+    private record FirstBurst(double readySeconds, int requests, int answered, double firstSeconds,
+                              double lastSeconds, Map<Integer, Integer> statuses) {
+
+        String line() {
+            return String.format("first burst: a fresh make run printed ready after %.1f s; %d requests sent at once"
+                            + " then: first answer %.2f s, last %.2f s, HTTP statuses %s", readySeconds, requests,
+                    firstSeconds, lastSeconds, statuses);
+        }
+    }
+
+    /**
+     * (0) The first burst a new user sees: {@code make run} (the Makefile's own target, default settings, its ports
+     * and data folder moved aside so it runs beside anything else) in a new process; when it prints {@code ready:},
+     * {@code requests} requests at once (the photos in turn); then Ctrl-C's SIGTERM to it. Its output goes to
+     * {@code target/bench-first-burst.log}.
+     */
+    private FirstBurst firstBurst(List<byte[]> photos, int requests) throws Exception {
+        Path root = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+        String host = "127.0.0.1";
+        Path data = Path.of("target", "bench-first-burst").toAbsolutePath();
+        deleteRecursively(data);
+        int port = LocalAwsServers.freePort(host);
+        List<String> command = List.of("make", "--no-print-directory", "-C", root.toString(), "run",
+                "PORT=" + port, "MANAGEMENT_PORT=" + LocalAwsServers.freePort(host),
+                "RUN_ARGS=--sqs-port " + LocalAwsServers.freePort(host) + " --s3-port "
+                        + LocalAwsServers.freePort(host) + " --autoscaler-port " + LocalAwsServers.freePort(host)
+                        + " --data-dir " + data);
+        Path log = Path.of("target", "bench-first-burst.log");
+        long t0 = System.nanoTime();
+        Process make = new ProcessBuilder(command).redirectErrorStream(true).start();
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        Thread pump = new Thread(() -> {
+            try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(make.getInputStream(),
+                    StandardCharsets.UTF_8)); var out = Files.newBufferedWriter(log)) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    out.write(line);
+                    out.newLine();
+                    out.flush();
+                    if (line.startsWith("ready:")) {
+                        ready.complete(null);
+                    }
+                }
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+            ready.completeExceptionally(new IllegalStateException("make run ended before ready: see " + log));
+        }, "make-run-output");
+        pump.setDaemon(true);
+        pump.start();
+        try {
+            ready.get(10, TimeUnit.MINUTES);                 // a first make run may build its jars first
+            double readySeconds = (System.nanoTime() - t0) / 1e9;
+            URI url = URI.create("http://" + host + ":" + port + "/classify");
+            Map<Integer, Integer> statuses = new java.util.concurrent.ConcurrentSkipListMap<>();
+            List<Double> answeredAt = Collections.synchronizedList(new ArrayList<>());
+            long start = System.nanoTime();
+            List<CompletableFuture<?>> answers = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                answers.add(http.sendAsync(request(url, photos.get(i % photos.size())),
+                        HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+                            answeredAt.add((System.nanoTime() - start) / 1e9);
+                            statuses.merge(error != null ? -1 : response.statusCode(), 1, Integer::sum);
+                            return null;
+                        }));
+            }
+            CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+            Collections.sort(answeredAt);
+            return new FirstBurst(readySeconds, requests, statuses.getOrDefault(200, 0), answeredAt.get(0),
+                    answeredAt.get(answeredAt.size() - 1), statuses);
+        } finally {
+            make.descendants().filter(p -> p.info().commandLine().orElse("").contains("local-cloud"))
+                    .forEach(ProcessHandle::destroy);                     // SIGTERM, as Ctrl-C: stops everything
+            if (!make.waitFor(2, TimeUnit.MINUTES)) {
+                make.descendants().forEach(ProcessHandle::destroyForcibly);
+                make.destroyForcibly();
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
             }
         }
     }
 
     /** Sets the CPU affinity of every thread of process {@code pid}. */
     private static void pin(long pid, String cpus) throws Exception {
-        Process p = new ProcessBuilder("/usr/bin/taskset", "-a", "-p", "-c", cpus, Long.toString(pid))
+        Process p = new ProcessBuilder(TASKSET.toString(), "-a", "-p", "-c", cpus, Long.toString(pid))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (p.waitFor() != 0) {
             throw new IllegalStateException("taskset -a -p -c " + cpus + " " + pid + " failed");
@@ -377,12 +596,15 @@ class EndToEndBench {
         return cpu;
     }
 
-    private CompletableFuture<String> send(URI url, byte[] photo) {
-        HttpRequest request = MultipartForm.create().file("myfile", "p.jpg", "image/jpeg", photo)
+    private static HttpRequest request(URI url, byte[] photo) {
+        return MultipartForm.create().file("myfile", "p.jpg", "image/jpeg", photo)
                 .postChunked(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(120))
                         .header("Accept", "application/json"))
                 .build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
+    }
+
+    private CompletableFuture<String> send(URI url, byte[] photo) {
+        return http.sendAsync(request(url, photo), HttpResponse.BodyHandlers.ofString()).thenApply(r -> {
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("HTTP " + r.statusCode() + " " + r.body());
             }

@@ -15,7 +15,8 @@ import java.util.concurrent.Executors;
 /**
  * Raw classifier throughput on this machine, with the production code path (decode, preprocess, inference on the
  * bundled model): {@code threads} callers, each with its own Predictor, share one model, {@code intraOp} PyTorch
- * threads each. Prints one {@code raw:} line. Used by {@code make bench}:
+ * threads each. Prints one {@code raw:} line: images per second and the process's CPU per image over the measured
+ * run, and the cores it may use ({@code cpus}; {@code make bench} runs the one-core case under {@code taskset -c 1}). Used by {@code make bench}:
  * {@code java -cp BENCHMARKS_CLASSPATH io.github.elasticimage.classifier.bench.RawThroughputBench DIR THREADS INTRA_OP ROUNDS}.
  */
 public final class RawThroughputBench {
@@ -52,14 +53,26 @@ public final class RawThroughputBench {
             }
             long rssWarm = rssMb();
             int total = images.size() * rounds;
+            long cpu0 = processCpuNanos();
             long start = System.nanoTime();
             BenchSupport.run(pool, work, total, 1, threads);
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuMsPerImage = (processCpuNanos() - cpu0) / 1e6 / total;
             pool.shutdown();
-            System.out.printf("raw: threads=%d intra_op=%d images=%d img_per_s=%.1f ms_per_img=%.1f rss_warm_mb=%d"
-                            + " rss_after_mb=%d%n", threads, intraOp, total, total / seconds, seconds * 1000 / total,
-                    rssWarm, rssMb());
+            System.out.printf("raw: threads=%d intra_op=%d cpus=%d images=%d img_per_s=%.1f ms_per_img=%.1f"
+                            + " cpu_ms_per_img=%.1f rss_warm_mb=%d rss_after_mb=%d%n", threads, intraOp,
+                    Runtime.getRuntime().availableProcessors(), total, total / seconds, seconds * 1000 / total,
+                    cpuMsPerImage, rssWarm, rssMb());
         }
+    }
+
+    /**
+     * CPU time this process has used (every thread: inference, JIT, GC), in nanoseconds: the raw CPU per image that
+     * {@code make bench} compares the worker's with ({@code worker_cpu_ratio}).
+     */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Resident set size of this process in MiB (Linux), -1 elsewhere. */
