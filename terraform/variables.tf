@@ -226,9 +226,9 @@ variable "max_pending" {
 }
 
 variable "worker_threads" {
-  description = "Inference threads of a classifier worker, one Predictor each (WORKER_THREADS); match the instance's vCPUs (make bench: 2 x 1 intra-op is fastest on 2 vCPUs)."
+  description = "Inference threads of a classifier worker, one Predictor each (WORKER_THREADS); 0 = one per vCPU of the instance (make bench: one single-threaded predictor per core is fastest)."
   type        = number
-  default     = 2
+  default     = 0
 }
 
 variable "intra_op_threads" {

@@ -353,7 +353,7 @@ class EndToEndBench {
      */
     private List<Double> coldStarts(LocalSystem stack, URI url, byte[] photo, int times) throws Exception {
         List<Double> seconds = new ArrayList<>();
-        stack.scaleWorkersTo(0);
+        stopWorkers(stack);
         for (int i = 0; i < times; i++) {
             CompletableFuture<String> answer = send(url, photo);
             long t0 = System.nanoTime();
@@ -364,9 +364,18 @@ class EndToEndBench {
             while (stack.readyWorkers() < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(50);                                // healthy soon after its first answer
             }
-            stack.scaleWorkersTo(0);
+            stopWorkers(stack);
         }
         return seconds;
+    }
+
+    /**
+     * Stops the stack's workers, idle here: SIGTERM, and SIGKILL after 2 s (a draining worker otherwise waits for its
+     * long poll, up to 20 s, which only lengthens the bench).
+     */
+    private static void stopWorkers(LocalSystem stack) {
+        stack.workers().forEach(worker -> worker.stop(Duration.ofSeconds(2)));
+        stack.scaleWorkersTo(0);
     }
 
     /** The dedicated-core lines, {@code dedicated_ratio} and {@code worker_cpu_ratio} (figures or n/a). */
@@ -376,8 +385,8 @@ class EndToEndBench {
     /**
      * (4) The AWS layout on this box: the web tier and this JVM (the SQS and S3 servers and the load client) on cpu 0
      * ({@code taskset -a -p}), and a new worker alone on cpu 1, its java started through {@code taskset -c 1} (so the
-     * JVM sizes its GC and JIT threads for one core) with one inference thread and one intra-op thread, as raw on one
-     * core runs. Warmed up until throughput is flat (the web tier and servers are warm already), three measured bursts,
+     * JVM sizes its GC and JIT threads for one core) with its default threads: one inference thread per core it may
+     * use, one intra-op thread, as raw on one core runs. Warmed up until throughput is flat (the web tier and servers are warm already), three measured bursts,
      * then two profiled ones. Compared with raw on one core: throughput ({@code dedicated_ratio}) and CPU per image
      * ({@code worker_cpu_ratio}).
      */
@@ -391,7 +400,7 @@ class EndToEndBench {
         List<Long> others = new ArrayList<>(List.of(ProcessHandle.current().pid()));
         others.addAll(webPids());
         Map<String, String> env = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
-        env.putAll(Map.of("WORKER_THREADS", "1", "INTRA_OP_THREADS", "1", "WORKER_ID", "worker-dedicated"));
+        env.put("WORKER_ID", "worker-dedicated");           // its defaults: one inference thread per core it may use
         ServiceProcess worker = null;
         try {
             for (long pid : others) {
@@ -408,7 +417,7 @@ class EndToEndBench {
             double workerMs = measured.cpuMs().get("workers");
             List<String> lines = new ArrayList<>();
             lines.add("dedicated core, " + warmLine(warm, requests));
-            lines.add(String.format("dedicated core: worker alone on cpu 1 (1 inference thread, 1 intra-op), web +"
+            lines.add(String.format("dedicated core: worker alone on cpu 1 (default threads: 1 inference, 1 intra-op), web +"
                             + " servers + client on cpu 0: e2e=%.1f img/s (median of %s s); raw on one core=%.1f img/s;"
                             + " worker cpu per image %.1f core-ms, raw on one core %.1f", e2e,
                     format(measured.bursts()), rawOneCore, workerMs, rawOneCoreCpuMs));

@@ -11,7 +11,9 @@ import java.time.Duration;
 /**
  * How a worker process uses its machine and the queue ({@code app.worker.*}).
  *
- * @param threads        inference threads, each with its own Predictor ({@code WORKER_THREADS})
+ * @param threads        inference threads, each with its own Predictor ({@code WORKER_THREADS}); 0, the default, is one
+ *                       per core this process may use (its CPU affinity and container limit, as the JVM counts them),
+ *                       so a one-core host runs one inference thread and a two-core host two
  * @param maxInFlight    requests held at once: while some wait for S3/SQS, others use the inference threads
  *                       ({@code MAX_IN_FLIGHT}; at least {@code threads})
  * @param intraOpThreads PyTorch intra-op threads per inference ({@code INTRA_OP_THREADS})
@@ -24,7 +26,7 @@ import java.time.Duration;
  */
 @ConfigurationProperties("app.worker")
 public record WorkerProperties(
-        @Min(1) int threads,
+        @Min(0) int threads,
         @Min(1) int maxInFlight,
         @Min(1) int intraOpThreads,
         @Min(1) int interOpThreads,
@@ -32,4 +34,10 @@ public record WorkerProperties(
         @Min(0) @Max(20) int waitSeconds,
         @Nullable String id,
         @NotNull Duration maxJobTime) {
+
+    public WorkerProperties {
+        if (threads == 0) {
+            threads = Runtime.getRuntime().availableProcessors();
+        }
+    }
 }
