@@ -93,15 +93,19 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     }
 
     /**
-     * One long poll for as many requests as there are free job slots (waiting for one), each started on its own; none
-     * while the lifecycle gate is closed (this round then waits up to 1 s for it and ends).
+     * One long poll for as many requests as there are free job slots, each started on its own; none while the
+     * lifecycle gate is closed (this round then waits up to 1 s for it and ends). It waits for half the slots to be free
+     * ({@link #receiveBatch}): an idle worker has them all free, so it polls at once, while a busy one receives two or
+     * more requests per call instead of one per finished job (half the receive calls under load, each of them CPU on
+     * the worker and at SQS), and the half still in flight keeps the inference threads fed meanwhile.
      */
     private void receiveAndStart(String url) throws InterruptedException {
         if (!gate.awaitOpen(Duration.ofSeconds(1))) {
             return;
         }
-        freeThreads.acquire();
-        int permits = 1 + freeThreads.drainPermits();
+        int batch = receiveBatch(slots);
+        freeThreads.acquire(batch);
+        int permits = batch + freeThreads.drainPermits();
         try {
             int max = Math.min(properties.maxMessages(), permits);
             List<Message> messages = sqs.receiveMessage(b -> b.queueUrl(url).maxNumberOfMessages(max)
@@ -119,6 +123,11 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
         } finally {
             freeThreads.release(Math.max(0, permits));
         }
+    }
+
+    /** Free job slots a receive waits for: half of them (at least one). */
+    static int receiveBatch(int slots) {
+        return Math.max(1, slots / 2);
     }
 
     /** Makes messages received during shutdown or after the gate closed visible again at once, for other workers. */
