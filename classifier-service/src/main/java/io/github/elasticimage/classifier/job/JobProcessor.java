@@ -13,14 +13,18 @@ import io.github.elasticimage.contract.Messages;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -120,7 +124,7 @@ public class JobProcessor {
         long inferenceMs = 0;
         try {
             long t0 = System.nanoTime();
-            byte[] image = s3.getObjectAsBytes(b -> b.bucket(request.bucket()).key(request.key())).asByteArray();
+            byte[] image = download(request);
             downloadMs = (System.nanoTime() - t0) / 1_000_000;
             metrics.download(System.nanoTime() - t0);
             ImageClassifier.Classification classification = inference.classify(image, TOP_K);
@@ -141,6 +145,29 @@ public class JobProcessor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while classifying " + request.id(), e);
+        }
+    }
+
+    /**
+     * The request's image, read into one array of its Content-Length (getObjectAsBytes grows a buffer and copies it,
+     * then asByteArray copies again). A body shorter or longer than its Content-Length is an I/O failure: the job fails
+     * and the request is retried, rather than a truncated image answered as undecodable.
+     */
+    private byte[] download(ClassificationRequest request) {
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(b -> b.bucket(request.bucket())
+                .key(request.key()))) {
+            Long length = in.response().contentLength();
+            if (length == null || length < 0 || length > Integer.MAX_VALUE - 8) {
+                return in.readAllBytes();
+            }
+            byte[] image = in.readNBytes(length.intValue());
+            // Read to the end: it checks the length, lets the SDK validate a checksum, and keeps the connection.
+            if (image.length != length || in.read() != -1) {
+                throw new IOException("image body does not match its Content-Length " + length);
+            }
+            return image;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not download " + request.bucket() + "/" + request.key(), e);
         }
     }
 
