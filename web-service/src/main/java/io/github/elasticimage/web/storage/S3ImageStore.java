@@ -6,6 +6,7 @@ import io.github.elasticimage.contract.Messages;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 
@@ -48,8 +49,11 @@ public class S3ImageStore implements ImageStore {
     @Override
     public StoredImage put(String id, byte[] bytes, String contentType, @Nullable String owner) {
         String key = Messages.uploadKey(id);
+        // The upload as it is, not a copy (RequestBody.fromBytes copies): nothing changes it after this call.
         s3.putObject(b -> b.bucket(names.inputBucket()).key(key).contentType(contentType)
-                .metadata(owner == null ? Map.of() : Map.of(Messages.OWNER_METADATA, owner)), RequestBody.fromBytes(bytes));
+                .metadata(owner == null ? Map.of() : Map.of(Messages.OWNER_METADATA, owner)),
+                RequestBody.fromContentProvider(ContentStreamProvider.fromByteArrayUnsafe(bytes), bytes.length,
+                        contentType));
         return new StoredImage(names.inputBucket(), key);
     }
 
