@@ -51,6 +51,13 @@ public record ClassificationResult(
         IMAGE_TOO_LARGE,
         /** The input object was not found in the bucket (the caller sees 502). */
         INPUT_MISSING,
+        /**
+         * The request ended in the dead-letter queue: a worker refused it, or it was received maxReceiveCount times
+         * without an answer (a worker crashed on it, or its job ran past MAX_JOB_TIME). Written by the web tier's
+         * dead-letter watcher, not by a worker (the caller sees 502). Readers that predate it never receive it: only
+         * the web tier reads results.
+         */
+        DEAD_LETTERED,
         /** Anything else (the caller sees 502). */
         INTERNAL
     }

@@ -27,6 +27,12 @@ public final class Messages {
      */
     public static final String OWNER_METADATA = "owner";
 
+    /**
+     * Message attribute on a request the worker refused and moved to the dead-letter queue unprocessed: why it was
+     * refused. Requests dead-lettered by SQS after maxReceiveCount receives have none.
+     */
+    public static final String REJECTED_REASON_ATTRIBUTE = "RejectedReason";
+
     /** Key of the result object in the output bucket for a request id. */
     public static String resultKey(String id) {
         return id + ".json";

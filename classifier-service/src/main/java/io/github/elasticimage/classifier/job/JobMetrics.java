@@ -54,7 +54,9 @@ public class JobMetrics {
         malformed = jobs(registry, MALFORMED);
         rejected = jobs(registry, REJECTED);
         for (ClassificationResult.ErrorCode code : ClassificationResult.ErrorCode.values()) {
-            failed.put(code, jobs(registry, code.name().toLowerCase(Locale.ROOT)));
+            if (code != ClassificationResult.ErrorCode.DEAD_LETTERED) { // the web tier's, never a worker's answer
+                failed.put(code, jobs(registry, code.name().toLowerCase(Locale.ROOT)));
+            }
         }
     }
 
@@ -92,8 +94,7 @@ public class JobMetrics {
         if (result.isDone()) {
             done.increment();
         } else {
-            failed.get(result.errorCode() == null ? ClassificationResult.ErrorCode.INTERNAL : result.errorCode())
-                    .increment();
+            failed.getOrDefault(result.errorCode(), failed.get(ClassificationResult.ErrorCode.INTERNAL)).increment();
         }
     }
 

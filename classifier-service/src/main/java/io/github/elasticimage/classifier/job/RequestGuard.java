@@ -4,6 +4,7 @@ import io.github.elasticimage.aws.QueueUrls;
 import io.github.elasticimage.aws.ResourceNames;
 import io.github.elasticimage.contract.ClassificationRequest;
 import io.github.elasticimage.contract.Messages;
+import io.github.elasticimage.contract.ReplyQueues;
 import io.micronaut.core.annotation.Nullable;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
@@ -12,12 +13,7 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.util.Map;
-import java.util.Objects;
-import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * What a request message may ask (docs/security.md): the worker reads only its configured input bucket, only the
@@ -31,13 +27,11 @@ import java.util.regex.Pattern;
 public class RequestGuard {
 
     /** Message attribute on a rejected request in the dead-letter queue: why it was rejected. */
-    public static final String REASON_ATTRIBUTE = "RejectedReason";
+    public static final String REASON_ATTRIBUTE = Messages.REJECTED_REASON_ATTRIBUTE;
 
     private static final Logger LOG = LoggerFactory.getLogger(RequestGuard.class);
     /** Longest piece of a message echoed into a log line or a reason (the rest is attacker-sized). */
     private static final int SHOWN = 80;
-    /** SQS queue names: up to 80 letters, digits, hyphens and underscores. */
-    private static final Pattern QUEUE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,80}");
 
     private final SqsClient sqs;
     private final QueueUrls queueUrls;
@@ -91,40 +85,12 @@ public class RequestGuard {
 
     /** A UUID in its canonical form (as the web tier writes it), so that the id is also a safe key stem. */
     static boolean isUuid(String id) {
-        try {
-            return UUID.fromString(id).toString().equals(id);
-        } catch (IllegalArgumentException e) {
-            return false;
-        }
+        return ReplyQueues.isRequestId(id);
     }
 
-    /**
-     * True when {@code replyTo} is {@code <base>/<prefix>-<rest>} where {@code <base>} is the request queue's URL
-     * without its name (scheme, host, port and account: {@code https://sqs.<region>.amazonaws.com/<account>} on AWS).
-     */
+    /** True when {@code replyTo} is a response queue of this deployment ({@link ReplyQueues#isResponseQueue}). */
     boolean isResponseQueue(String replyTo, String requestQueueUrl) {
-        try {
-            URI reply = new URI(replyTo);
-            URI own = new URI(requestQueueUrl);
-            if (reply.getRawUserInfo() != null || reply.getRawQuery() != null || reply.getRawFragment() != null
-                    || reply.getRawPath() == null) {
-                return false;
-            }
-            String ownPath = own.getRawPath();
-            String base = ownPath.substring(0, ownPath.lastIndexOf('/') + 1);
-            String path = reply.getRawPath();
-            if (!path.startsWith(base)) {
-                return false;
-            }
-            String name = path.substring(base.length());
-            return Objects.equals(reply.getScheme(), own.getScheme())
-                    && reply.getHost() != null && reply.getHost().equalsIgnoreCase(own.getHost())
-                    && reply.getPort() == own.getPort()
-                    && QUEUE_NAME.matcher(name).matches()
-                    && name.startsWith(names.responseQueuePrefix() + "-");
-        } catch (URISyntaxException e) {
-            return false;
-        }
+        return ReplyQueues.isResponseQueue(replyTo, requestQueueUrl, names.responseQueuePrefix());
     }
 
     /** A piece of the message as it may appear in a log line: quoted, at most {@value #SHOWN} characters, printable. */

@@ -153,7 +153,7 @@ public class ClassificationService {
         HttpStatus status = switch (result.errorCode() == null ? ClassificationResult.ErrorCode.INTERNAL
                 : result.errorCode()) {
             case UNDECODABLE_IMAGE, IMAGE_TOO_LARGE -> HttpStatus.UNPROCESSABLE_ENTITY;
-            case INPUT_MISSING, INTERNAL -> HttpStatus.BAD_GATEWAY;
+            case INPUT_MISSING, DEAD_LETTERED, INTERNAL -> HttpStatus.BAD_GATEWAY;
         };
         return new WebException.ClassificationFailed(status, result.error() == null ? "classification failed"
                 : result.error(), result.id());
