@@ -23,6 +23,14 @@ public interface ImageStore {
     /** The stored result for a request id, if a worker wrote one, with its owner tag. */
     Optional<Owned<ClassificationResult>> result(String id);
 
+    /**
+     * Stores {@code result} under its id unless a result is already there (S3 conditional write,
+     * {@code If-None-Match: *}), with the owner tag.
+     *
+     * @return true when this call stored it, false when a result existed (or another writer won the race)
+     */
+    boolean storeResultIfAbsent(ClassificationResult result, @Nullable String owner);
+
     /** Location of a stored upload. */
     record StoredImage(String bucket, String key) {
     }

@@ -9,6 +9,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -38,7 +39,7 @@ public class S3ImageStore implements ImageStore {
                     head.metadata().get(Messages.OWNER_METADATA)));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
-        } catch (software.amazon.awssdk.services.s3.model.S3Exception e) {
+        } catch (S3Exception e) {
             if (e.statusCode() == 404) {
                 return Optional.empty();
             }
@@ -60,6 +61,23 @@ public class S3ImageStore implements ImageStore {
     @Override
     public void delete(StoredImage image) {
         s3.deleteObject(b -> b.bucket(image.bucket()).key(image.key()));
+    }
+
+    @Override
+    public boolean storeResultIfAbsent(ClassificationResult result, @Nullable String owner) {
+        try {
+            s3.putObject(b -> b.bucket(names.outputBucket()).key(Messages.resultKey(result.id()))
+                    .contentType("application/json").ifNoneMatch("*")
+                    .metadata(owner == null ? Map.of() : Map.of(Messages.OWNER_METADATA, owner)),
+                    RequestBody.fromString(Messages.toJson(result)));
+            return true;
+        } catch (S3Exception e) {
+            // 412: an object exists; 409: a concurrent conditional write to the same key is in progress.
+            if (e.statusCode() == 412 || e.statusCode() == 409) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     @Override
