@@ -51,18 +51,22 @@ locals {
         Resource = [aws_sqs_queue.requests.arn]
       },
       {
-        # QueueDepths (GET /api/v1/status, /prometheus) reads how many requests failed into the dead-letter queue.
-        Sid      = "ReadDeadLetterDepth"
+        # QueueDepths (GET /api/v1/status, /prometheus) reads how many requests failed into the dead-letter queue;
+        # DeadLetterWatcher receives them and hides each it reported (ChangeMessageVisibility). It never deletes one:
+        # they stay for a redrive (docs/reliability.md).
+        Sid      = "WatchDeadLetters"
         Effect   = "Allow"
-        Action   = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+        Action   = ["sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
         Resource = [aws_sqs_queue.dead_letter.arn]
       },
       {
         # ResponseQueue creates <prefix>-<instance id> at start and deletes it at shutdown; ResponsePoller receives
-        # answers on it and deletes them.
-        Sid      = "OwnResponseQueue"
-        Effect   = "Allow"
-        Action   = ["sqs:CreateQueue", "sqs:DeleteMessage", "sqs:DeleteQueue", "sqs:GetQueueUrl", "sqs:ReceiveMessage"]
+        # answers on it and deletes them. DeadLetterWatcher answers a dead-lettered request's caller on the response
+        # queue it names, which may be another web instance's.
+        Sid    = "OwnResponseQueue"
+        Effect = "Allow"
+        Action = ["sqs:CreateQueue", "sqs:DeleteMessage", "sqs:DeleteQueue", "sqs:GetQueueUrl", "sqs:ReceiveMessage",
+        "sqs:SendMessage"]
         Resource = [local.response_queue_arn_pattern]
       },
       {
@@ -73,9 +77,11 @@ locals {
         Resource = ["${local.input_bucket_arn}/uploads/*"]
       },
       {
-        Sid      = "ReadResults"
+        # The asynchronous API reads results; DeadLetterWatcher stores a dead-lettered request's failure (only where
+        # no result exists: a conditional PutObject).
+        Sid      = "ReadResultsWriteDeadLetterFailures"
         Effect   = "Allow"
-        Action   = ["s3:GetObject"]
+        Action   = ["s3:GetObject", "s3:PutObject"]
         Resource = ["${local.output_bucket_arn}/*.json"]
       },
       {

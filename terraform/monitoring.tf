@@ -11,22 +11,40 @@ resource "aws_cloudwatch_log_group" "classifier" {
   retention_in_days = var.log_retention_days
 }
 
-# A request lands in the dead-letter queue after max_receive_count failed receives: a worker crashed on it or could
-# not answer. Any is worth a look (`make` prints the queue URL; the web tier's /api/v1/status shows the depth too).
+# A request lands in the dead-letter queue when a worker refused it or after max_receive_count failed receives (it
+# crashed a worker or ran past MAX_JOB_TIME). Any is worth a look (`make` prints the queue URL; the web tier's
+# /api/v1/status shows the depth too). The web tier's dead-letter watcher hides each message it reported
+# (DEAD_LETTER_HOLD), so the alarm counts visible and hidden ones together.
 resource "aws_cloudwatch_metric_alarm" "dead_letters" {
   alarm_name          = "${var.name_prefix}-dead-letters"
-  alarm_description   = "Requests in the dead-letter queue ${aws_sqs_queue.dead_letter.name}: they failed ${var.max_receive_count} receives."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.dead_letter.name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
+  alarm_description   = "Requests in the dead-letter queue ${aws_sqs_queue.dead_letter.name}: refused by a worker, or failed ${var.max_receive_count} receives."
   comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 1
   threshold           = 0
   treat_missing_data  = "notBreaching" # an idle queue stops reporting: nothing there
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions
+
+  metric_query {
+    id          = "dead_letters"
+    expression  = "visible + hidden"
+    label       = "dead letters (visible and held)"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = { visible = "ApproximateNumberOfMessagesVisible", hidden = "ApproximateNumberOfMessagesNotVisible" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "AWS/SQS"
+        metric_name = metric_query.value
+        dimensions  = { QueueName = aws_sqs_queue.dead_letter.name }
+        stat        = "Maximum"
+        period      = 60
+      }
+    }
+  }
 }
 
 locals {
@@ -42,9 +60,12 @@ locals {
       stat    = "Maximum"
     },
     {
-      title   = "Dead-letter queue depth"
-      metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.dead_letter.name, { label = "dead letters" }]]
-      stat    = "Maximum"
+      title = "Dead-letter queue depth"
+      metrics = [
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", aws_sqs_queue.dead_letter.name, { label = "visible" }],
+        ["AWS/SQS", "ApproximateNumberOfMessagesNotVisible", "QueueName", aws_sqs_queue.dead_letter.name, { label = "held (reported)" }],
+      ]
+      stat = "Maximum"
     },
     {
       title = "Workers: desired, in service, warm pool"

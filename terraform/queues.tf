@@ -3,9 +3,12 @@
 # web instances come and go with their Auto Scaling group; see iam.tf for the grant and web.tf for orphans.
 # All queues are encrypted with SQS-managed keys (SSE-SQS: no KMS permissions needed).
 
+# A dead-lettered request is kept as long as its upload (input_expiry_days, one variable for both): SQS counts a
+# message's retention from when it was first sent, after its upload was stored, and S3 expires an object no sooner than
+# its days, so a request that can still be redriven always has its image (docs/reliability.md).
 resource "aws_sqs_queue" "dead_letter" {
   name                      = local.dead_letter_queue_name
-  message_retention_seconds = 1209600 # 14 days, the maximum: time to inspect failed requests
+  message_retention_seconds = var.input_expiry_days * 86400
   sqs_managed_sse_enabled   = true
 }
 

@@ -183,9 +183,14 @@ variable "max_receive_count" {
 }
 
 variable "input_expiry_days" {
-  description = "Days after which uploaded images are deleted from the input bucket."
+  description = "Days uploaded images are kept in the input bucket, and the dead-letter queue's retention: a request can be redriven for this long and its image is still there (at most 14, SQS's longest retention)."
   type        = number
-  default     = 1
+  default     = 4
+
+  validation {
+    condition     = var.input_expiry_days >= 1 && var.input_expiry_days <= 14 && floor(var.input_expiry_days) == var.input_expiry_days
+    error_message = "input_expiry_days must be a whole number of days from 1 to 14 (it is also the dead-letter queue's retention)."
+  }
 }
 
 variable "output_expiry_days" {

@@ -94,14 +94,17 @@ run "dashboard_shows_queue_workers_warm_pool_and_load_balancer" {
 run "alarm_on_dead_letters" {
   command = apply
 
+  # Visible and held (not visible) together: the web tier's dead-letter watcher hides each message it reported.
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.dead_letters.namespace == "AWS/SQS"
-      && aws_cloudwatch_metric_alarm.dead_letters.metric_name == "ApproximateNumberOfMessagesVisible"
-      && aws_cloudwatch_metric_alarm.dead_letters.dimensions["QueueName"] == aws_sqs_queue.dead_letter.name && length(aws_cloudwatch_metric_alarm.dead_letters.dimensions) == 1
+      length([for q in aws_cloudwatch_metric_alarm.dead_letters.metric_query : q if q.return_data == true && q.expression == "visible + hidden"]) == 1
+      && toset(flatten([for q in aws_cloudwatch_metric_alarm.dead_letters.metric_query : [for m in q.metric : "${q.id}=${m.namespace}/${m.metric_name}/${m.dimensions["QueueName"]}"]])) == toset([
+        "visible=AWS/SQS/ApproximateNumberOfMessagesVisible/${aws_sqs_queue.dead_letter.name}",
+        "hidden=AWS/SQS/ApproximateNumberOfMessagesNotVisible/${aws_sqs_queue.dead_letter.name}",
+      ])
       && aws_cloudwatch_metric_alarm.dead_letters.comparison_operator == "GreaterThanThreshold"
       && aws_cloudwatch_metric_alarm.dead_letters.threshold == 0
     )
-    error_message = "An alarm must fire when the dead-letter queue holds anything."
+    error_message = "An alarm must fire when the dead-letter queue holds anything, visible or held by the watcher."
   }
 }
