@@ -22,6 +22,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -188,7 +189,14 @@ public class JobProcessor {
                     RequestBody.fromString(json));
             metrics.upload(System.nanoTime() - u0);
         }, resultWriter);
-        sqs.sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));
+        try {
+            sqs.sendMessage(b -> b.queueUrl(request.replyTo()).messageBody(json));
+        } catch (QueueDoesNotExistException e) {
+            // Its web instance has stopped (e.g. a request redriven from the dead-letter queue long after): nobody
+            // waits, the stored result is the answer. Retrying could not help; it would only dead-letter it again.
+            LOG.info("job id={}: reply queue gone (its web instance stopped); result stored, no answer sent",
+                    request.id());
+        }
         try {
             stored.join();
         } catch (CompletionException e) {

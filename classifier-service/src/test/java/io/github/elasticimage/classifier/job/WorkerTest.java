@@ -47,12 +47,16 @@ class WorkerTest implements TestPropertyProvider {
     }
 
     private String submit(Path image, String owner) throws IOException {
+        return submit(image, owner, replyQueue);
+    }
+
+    private String submit(Path image, String owner, String replyTo) throws IOException {
         String id = UUID.randomUUID().toString();
         String key = Messages.uploadKey(id);
         CLOUD.s3().putObject(b -> b.bucket(CLOUD.resources().inputBucket()).key(key),
                 RequestBody.fromBytes(Files.readAllBytes(image)));
         send(Messages.toJson(ClassificationRequest.of(id, CLOUD.resources().inputBucket(), key,
-                image.getFileName().toString(), replyQueue, System.currentTimeMillis(), owner)));
+                image.getFileName().toString(), replyTo, System.currentTimeMillis(), owner)));
         return id;
     }
 
@@ -116,6 +120,32 @@ class WorkerTest implements TestPropertyProvider {
         assertEquals("tag-of-key-a", metadata.get(Messages.OWNER_METADATA), metadata::toString);
         assertNull(CLOUD.s3().headObject(b -> b.bucket(CLOUD.resources().outputBucket())
                 .key(Messages.resultKey(open))).metadata().get(Messages.OWNER_METADATA));
+    }
+
+    /**
+     * A request redriven from the dead-letter queue after its web instance stopped: its reply queue is gone. The
+     * worker stores the result (replacing the dead-letter watcher's failure) and deletes the request instead of
+     * failing the job until it is dead-lettered again.
+     */
+    @Test
+    void aRequestWhoseReplyQueueIsGoneIsStoredAndDeleted() throws IOException {
+        String gone = replyQueue.substring(0, replyQueue.lastIndexOf('/') + 1)
+                + CLOUD.resources().responseQueuePrefix() + "-worker-test-gone";
+        String id = UUID.randomUUID().toString();
+        CLOUD.s3().putObject(b -> b.bucket(CLOUD.resources().outputBucket()).key(Messages.resultKey(id)),
+                RequestBody.fromString(Messages.toJson(ClassificationResult.failed(id,
+                        ClassificationResult.ErrorCode.DEAD_LETTERED, "dead-lettered", "dead-letter-watcher", null))));
+        // The request re-sent as a redrive does: same id, same body, its reply queue long gone.
+        String key = Messages.uploadKey(id);
+        CLOUD.s3().putObject(b -> b.bucket(CLOUD.resources().inputBucket()).key(key), RequestBody.fromBytes(
+                Files.readAllBytes(Path.of(System.getProperty("samples.dir"), "coffee.png"))));
+        send(Messages.toJson(ClassificationRequest.of(id, CLOUD.resources().inputBucket(), key, "coffee.png", gone,
+                System.currentTimeMillis())));
+        await().atMost(Duration.ofSeconds(15)).until(() -> "espresso".equals(Messages.parseResult(CLOUD.s3()
+                .getObjectAsBytes(b -> b.bucket(CLOUD.resources().outputBucket()).key(Messages.resultKey(id)))
+                .asString(StandardCharsets.UTF_8)).label()));
+        // Deleted at once, not left to come back after the visibility timeout (30 s) and be dead-lettered again.
+        await().atMost(Duration.ofSeconds(5)).until(() -> requestQueueDepth() == 0);
     }
 
     @Test
