@@ -23,7 +23,7 @@ WORKER_JVM_OPTIONS       := classifier-service/src/main/jib/app/worker-jvm.optio
 LOCAL_WORKER_JVM_OPTIONS := local-cloud/src/main/resources/io/github/elasticimage/local/local-worker-jvm.options
 WORKER_JVM_ARGFILES      := @$(LOCAL_WORKER_JVM_OPTIONS) @$(WORKER_JVM_OPTIONS)
 
-.PHONY: help build run test clean
+.PHONY: help build run redrive test clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ RUN_ARGS ?=
 run: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## Start the whole system locally (SQS, S3, web on :$(PORT), operations on :$(MANAGEMENT_PORT), autoscaled workers); Ctrl-C stops it
 	java -jar $(LOCAL_CLOUD_JAR) --port $(PORT) --management-port $(MANAGEMENT_PORT) --workers $(WORKERS) \
 	  --web-jar $(WEB_JAR) --classifier-jar $(CLASSIFIER_JAR) $(RUN_ARGS)
+
+redrive: $(LOCAL_CLOUD_JAR) ## Move the requests in make run's dead-letter queue back to its request queue (while make run is up; AWS: docs/reliability.md)
+	java -cp $(LOCAL_CLOUD_JAR) io.github.elasticimage.local.RedriveCommand $(REDRIVE_ARGS)
 
 test: ## Run every test (unit, integration on loopback servers, end to end)
 	$(MVN) -Dshared.dir=$(SHARED_DIR) verify

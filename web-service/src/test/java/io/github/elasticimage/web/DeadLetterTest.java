@@ -77,7 +77,9 @@ class DeadLetterTest implements TestPropertyProvider {
     MeterRegistry registry;
 
     private String requestQueueUrl;
+    private String requestQueueArn;
     private String deadLetterQueueUrl;
+    private String deadLetterQueueArn;
     /** What the test's stand-in worker does with each request it receives. */
     private volatile Behaviour behaviour = Behaviour.CRASH;
     private final Map<String, AtomicLong> lastReceive = new ConcurrentHashMap<>();
@@ -85,16 +87,16 @@ class DeadLetterTest implements TestPropertyProvider {
     private volatile boolean running = true;
     private Thread worker;
 
-    private enum Behaviour { CRASH, REFUSE }
+    private enum Behaviour { CRASH, REFUSE, IDLE }
 
     @Override
     public Map<String, String> getProperties() {
         deadLetterQueueUrl = CLOUD.sqs().createQueue(b -> b.queueName(DEAD_LETTER_QUEUE)).queueUrl();
-        String dlqArn = CLOUD.sqs().getQueueAttributes(b -> b.queueUrl(deadLetterQueueUrl)
-                .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+        deadLetterQueueArn = arn(deadLetterQueueUrl);
         requestQueueUrl = CLOUD.sqs().createQueue(b -> b.queueName(REQUEST_QUEUE).attributes(Map.of(
-                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + dlqArn + "\",\"maxReceiveCount\":\""
-                        + MAX_RECEIVE_COUNT + "\"}"))).queueUrl();
+                QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + deadLetterQueueArn
+                        + "\",\"maxReceiveCount\":\"" + MAX_RECEIVE_COUNT + "\"}"))).queueUrl();
+        requestQueueArn = arn(requestQueueUrl);
         Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("app.resources.request-queue", REQUEST_QUEUE);
         properties.put("app.resources.dead-letter-queue", DEAD_LETTER_QUEUE);
@@ -107,6 +109,11 @@ class DeadLetterTest implements TestPropertyProvider {
         return properties;
     }
 
+    private static String arn(String queueUrl) {
+        return CLOUD.sqs().getQueueAttributes(b -> b.queueUrl(queueUrl).attributeNames(QueueAttributeName.QUEUE_ARN))
+                .attributes().get(QueueAttributeName.QUEUE_ARN);
+    }
+
     /**
      * The stand-in worker: CRASH receives a request and never answers nor deletes it, making it visible again at once
      * (a worker that dies on it, and a new one that takes it); after maxReceiveCount receives ElasticMQ moves it to the
@@ -115,9 +122,18 @@ class DeadLetterTest implements TestPropertyProvider {
     private void work() {
         while (running) {
             try {
+                if (behaviour == Behaviour.IDLE) {
+                    Thread.sleep(100);
+                    continue;
+                }
                 List<Message> messages = CLOUD.sqs().receiveMessage(b -> b.queueUrl(requestQueueUrl)
                         .maxNumberOfMessages(10).waitTimeSeconds(1)).messages();
                 for (Message message : messages) {
+                    if (behaviour == Behaviour.IDLE) { // switched while it polled: leave it to whoever takes over
+                        CLOUD.sqs().changeMessageVisibility(b -> b.queueUrl(requestQueueUrl)
+                                .receiptHandle(message.receiptHandle()).visibilityTimeout(0));
+                        continue;
+                    }
                     String id = Messages.parseRequest(message.body()).id();
                     receivedIds.add(id);
                     lastReceive.computeIfAbsent(id, k -> new AtomicLong()).set(System.nanoTime());
@@ -133,6 +149,8 @@ class DeadLetterTest implements TestPropertyProvider {
                                 .receiptHandle(message.receiptHandle()).visibilityTimeout(0));
                     }
                 }
+            } catch (InterruptedException e) {
+                return;
             } catch (RuntimeException e) {
                 if (running) {
                     e.printStackTrace();
@@ -284,6 +302,53 @@ class DeadLetterTest implements TestPropertyProvider {
         System.out.printf("dead-letter: reported once: %d answer(s) for 2 dead letters read %.0f more time(s)%n",
                 answers.size(), count("already_reported") - alreadyBefore);
         CLOUD.sqs().deleteQueue(b -> b.queueUrl(probeUrl));
+    }
+
+    /**
+     * The documented redrive (docs/reliability.md): a message move task from the dead-letter queue to the request
+     * queue (ElasticMQ implements SQS's StartMessageMoveTask). The request is classified again and its {@code failed}
+     * result becomes {@code done}; nothing is left in the dead-letter queue.
+     */
+    @Test
+    void aRedrivenRequestIsClassifiedAndItsFailedResultBecomesDone() throws Exception {
+        behaviour = Behaviour.REFUSE;
+        byte[] image = TestImages.png("redriven");
+        String id = submit("redriven.png", image);
+        await().atMost(PROMPTLY.plusSeconds(5)).until(() -> "failed".equals(status(id).get("status")));
+        behaviour = Behaviour.IDLE;
+        long reportedAt = System.nanoTime();
+        try (FakeWorker worker = new FakeWorker(CLOUD, REQUEST_QUEUE)) {
+            int tasks = 0;
+            long moved = 0;
+            StringBuilder log = new StringBuilder();
+            while (deadLetterQueueDepth() > 0 && tasks < 10) {
+                tasks++;
+                String held = CLOUD.sqs().getQueueAttributes(b -> b.queueUrl(deadLetterQueueUrl).attributeNames(
+                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)).attributes()
+                        .get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE);
+                long t0 = System.nanoTime();
+                CLOUD.sqs().startMessageMoveTask(b -> b.sourceArn(deadLetterQueueArn).destinationArn(requestQueueArn));
+                await().atMost(Duration.ofSeconds(10)).until(() -> CLOUD.sqs().listMessageMoveTasks(b -> b
+                        .sourceArn(deadLetterQueueArn).maxResults(1)).results().get(0).status().equals("COMPLETED"));
+                long n = CLOUD.sqs().listMessageMoveTasks(b -> b.sourceArn(deadLetterQueueArn).maxResults(1))
+                        .results().get(0).approximateNumberOfMessagesMoved();
+                moved += n;
+                log.append(String.format(" [task %d: %s held at start, moved %d in %d ms]", tasks, held, n,
+                        (System.nanoTime() - t0) / 1_000_000));
+                if (deadLetterQueueDepth() > 0) {
+                    Thread.sleep(500); // still held by the watcher (DEAD_LETTER_HOLD): not movable yet
+                }
+            }
+            await().atMost(PROMPTLY.plusSeconds(5)).until(() -> "done".equals(status(id).get("status")));
+            System.out.printf("dead-letter: redrive: %d move task(s) moved %d message(s); done %d ms after the "
+                    + "report (hold %d s);%s%n", tasks, moved, (System.nanoTime() - reportedAt) / 1_000_000,
+                    HOLD.toSeconds(), log);
+            assertEquals(FakeWorker.labelFor(image), status(id).get("label"));
+            assertEquals(1, worker.received().size(), "classified once more");
+            assertEquals(0, deadLetterQueueDepth(), "nothing left in the dead-letter queue");
+        } finally {
+            behaviour = Behaviour.CRASH;
+        }
     }
 
     private static void receiveAll(String queueUrl, List<ClassificationResult> into) {
