@@ -171,7 +171,9 @@
       const q = s.requestQueue;
       $('live-visible').textContent = number(q && q.visible);
       $('live-in-flight').textContent = number(q && q.inFlight);
-      $('live-dlq').textContent = number(s.deadLetterQueue && s.deadLetterQueue.visible);
+      // Visible and held: the web tier's dead-letter watcher hides each one it reported (docs/reliability.md).
+      const dlq = s.deadLetterQueue;
+      $('live-dlq').textContent = number(dlq && dlq.visible + dlq.inFlight);
       $('live-running').textContent = number(s.workers && s.workers.running);
       $('live-desired').textContent = number(s.workers && s.workers.desired);
       $('live-pending').textContent = number(s.pending);
