@@ -172,10 +172,15 @@ public class DeadLetterWatcher {
                 + "took longer than the job time limit); the request is kept in the dead-letter queue";
     }
 
+    /**
+     * Lets the current poll end and its messages be reported and held before returning. Interrupting it instead would
+     * make the SDK throw away what the poll had already received, leaving those messages invisible for 30 s.
+     */
     @PreDestroy
-    void stop() {
+    void stop() throws InterruptedException {
         running = false;
         if (thread != null) {
+            thread.join(Duration.ofSeconds(waitSeconds + 10L).toMillis());
             thread.interrupt();
         }
     }
