@@ -1,6 +1,7 @@
 package io.github.elasticimage.local;
 
 import io.github.elasticimage.local.scaling.LocalAutoscaler;
+import io.github.elasticimage.local.scaling.ScaleOutGate;
 import io.github.elasticimage.local.scaling.ScalingEngine;
 import io.github.elasticimage.local.scaling.ScalingPolicy;
 import io.github.elasticimage.local.scaling.TimelineServer;
@@ -118,7 +119,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         LocalAwsServers cloud = LocalAwsServers.start(host, sqsPort, s3Port, dataDir.resolve("s3"),
                 persist ? dataDir.resolve("sqs") : null, LocalResources.defaults());
-        LocalSystem stack = startSystem(cloud);
+        LocalSystem stack = startSystem(cloud, policy);
         Autoscaling autoscaling = autoscale ? startAutoscaling(cloud, stack, policy, maxCapacity) : null;
         stopAllOnShutdown(cloud, stack, autoscaling, stopped);
         printReady(started, cloud, stack, autoscaling, policy, maxCapacity);
@@ -135,7 +136,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
     }
 
     /** The web tier and the first workers as processes; stops the AWS servers again when that fails. */
-    private LocalSystem startSystem(LocalAwsServers cloud) {
+    private LocalSystem startSystem(LocalAwsServers cloud, ScalingPolicy policy) {
         Map<String, String> workerEnv = new LinkedHashMap<>();
         if (workerThreads != null) {
             workerEnv.put("WORKER_THREADS", Integer.toString(workerThreads));
@@ -147,7 +148,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
             webEnv.put("SCALING_TIMELINE_URL", "http://" + host + ":" + autoscalerPort + TimelineServer.PATH);
         }
         LocalSystem.Settings settings = new LocalSystem.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
-                workerJvmOpts, workerEnv, webEnv, workerCommand);
+                workerJvmOpts, workerEnv, webEnv, workerCommand, autoscale ? policy.local().bootNice() : 0);
         try {
             return LocalSystem.start(cloud, settings, workers, System.out);
         } catch (RuntimeException e) {
@@ -162,7 +163,8 @@ public final class LocalCloudCommand implements Callable<Integer> {
         try {
             LocalAutoscaler autoscaler = new LocalAutoscaler(cloud.sqs(),
                     cloud.queueUrl(cloud.resources().requestQueue()), new ScalingEngine(policy, workers, maxCapacity),
-                    java.time.Duration.ofSeconds(policy.local().periodSeconds()), stack, workers);
+                    java.time.Duration.ofSeconds(policy.local().periodSeconds()), stack, workers,
+                    ScaleOutGate.of(policy.local()));
             TimelineServer timeline = TimelineServer.start(host, autoscalerPort, autoscaler::timeline);
             autoscaler.start();
             return new Autoscaling(autoscaler, timeline);

@@ -58,10 +58,18 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
      * @param webEnv         extra environment of the web process (e.g. RESULT_TIMEOUT, SCALING_TIMELINE_URL)
      * @param workerCommand  command each worker's {@code java} runs through, e.g. {@code taskset -c 1} to keep the
      *                       workers on one core as on a one-core host (empty: none)
+     * @param workerBootNice CPU niceness of a worker started by {@link #requestWorkers(int)} until it is ready
+     *                       (the policy's local.bootNice; 0 = normal priority)
      */
     public record Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
                            List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv,
-                           List<String> workerCommand) {
+                           List<String> workerCommand, int workerBootNice) {
+
+        public Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
+                        List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv,
+                        List<String> workerCommand) {
+            this(host, webPort, webJar, classifierJar, webJvmArgs, workerJvmArgs, workerEnv, webEnv, workerCommand, 0);
+        }
 
         public Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
                         List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv) {
@@ -85,6 +93,8 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
     /** Workers told to stop (SIGTERM) that are still draining. */
     private final List<ServiceProcess> stopping = new CopyOnWriteArrayList<>();
     private final AtomicInteger workerSequence = new AtomicInteger();
+    /** Start to healthy of the last worker that became healthy, in seconds; NaN before the first. */
+    private volatile double lastBootSeconds = Double.NaN;
     private final ExecutorService lifecycle = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "worker-lifecycle");
         t.setDaemon(true);
@@ -142,11 +152,12 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
     public synchronized void scaleWorkersTo(int desired) {
         List<ServiceProcess> started = new ArrayList<>();
         while (workers.size() + started.size() < desired) {
-            started.add(startWorker());
+            started.add(startWorker(0));
         }
         try {
             for (ServiceProcess worker : started) {
                 worker.awaitHealthy(START_TIMEOUT);
+                lastBootSeconds = worker.secondsSinceStart();
             }
         } catch (RuntimeException e) {
             started.forEach(worker -> worker.stop(Duration.ofSeconds(10)));
@@ -159,19 +170,21 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
         }
     }
 
-    private ServiceProcess startWorker() {
+    private ServiceProcess startWorker(int nice) {
         int n = workerSequence.incrementAndGet();
         Map<String, String> env = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
         env.putAll(settings.workerEnv());
         env.put("WORKER_ID", "worker-" + n);
         return ServiceProcess.start("worker-" + n, settings.workerCommand(), settings.classifierJar(),
                 settings.workerJvmArgs(), env,
-                settings.host(), LocalAwsServers.freePort(settings.host()), out);
+                settings.host(), LocalAwsServers.freePort(settings.host()), out, nice);
     }
 
     /**
      * Starts or stops workers until {@code desired} are healthy or booting, without waiting: the autoscaler calls this
-     * every period and must keep sampling while a JVM boots. New workers join {@link #readyWorkers()} once healthy.
+     * every period and must keep sampling while a JVM boots. New workers boot at the niceness
+     * {@link Settings#workerBootNice()}, so the JVMs at work keep the CPU, and join {@link #readyWorkers()} at normal
+     * priority once healthy.
      * Workers to remove are taken from those still booting first (they hold no work), then the newest healthy ones;
      * each gets SIGTERM and drains its jobs in flight in the background.
      */
@@ -185,7 +198,7 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
             }
         }
         while (workers.size() + booting.size() < desired) {
-            ServiceProcess worker = startWorker();
+            ServiceProcess worker = startWorker(settings.workerBootNice());
             booting.add(worker);
             lifecycle.execute(() -> awaitBoot(worker));
         }
@@ -219,12 +232,25 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
             }
             return;
         }
+        double bootSeconds = worker.secondsSinceStart();
+        int bootNice = worker.nice();
+        // Back to normal priority before it counts as ready: from now on it takes jobs like the others.
+        worker.resetPriority();
         synchronized (this) {
             if (booting.remove(worker)) {
                 workers.add(worker);
-                LOG.info("{} healthy: {} worker(s) ready, {} booting", worker.name(), workers.size(), booting.size());
+                lastBootSeconds = bootSeconds;
+                LOG.info("{} healthy after {} s{}: {} worker(s) ready, {} booting", worker.name(),
+                        String.format(java.util.Locale.ROOT, "%.1f", bootSeconds),
+                        bootNice > 0 ? " at niceness " + bootNice : "", workers.size(), booting.size());
             }
         }
+    }
+
+    /** Start to healthy of the worker that became healthy last, in seconds; NaN before any did. */
+    @Override
+    public double lastBootSeconds() {
+        return lastBootSeconds;
     }
 
     /** Healthy workers that are not stopping (what the autoscaler reports as running). */

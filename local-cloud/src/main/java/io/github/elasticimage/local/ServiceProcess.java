@@ -38,12 +38,15 @@ public final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final URI baseUrl;
     private final URI managementUrl;
+    private final long startedNanos = System.nanoTime();
+    private volatile int nice;
 
-    private ServiceProcess(String name, Process process, URI baseUrl, URI managementUrl) {
+    private ServiceProcess(String name, Process process, URI baseUrl, URI managementUrl, int nice) {
         this.name = name;
         this.process = process;
         this.baseUrl = baseUrl;
         this.managementUrl = managementUrl;
+        this.nice = nice;
     }
 
     /**
@@ -53,7 +56,7 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess start(String name, Path jar, List<String> jvmArgs, Map<String, String> env,
                                        String host, int port, PrintStream out) {
-        return start(name, List.of(), jar, jvmArgs, env, host, port, out);
+        return start(name, List.of(), jar, jvmArgs, env, host, port, out, 0);
     }
 
     /**
@@ -62,11 +65,28 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess start(String name, List<String> commandPrefix, Path jar, List<String> jvmArgs,
                                        Map<String, String> env, String host, int port, PrintStream out) {
+        return start(name, commandPrefix, jar, jvmArgs, env, host, port, out, 0);
+    }
+
+    /**
+     * As {@link #start(String, List, Path, List, Map, String, int, PrintStream)}, at CPU niceness {@code nice} (1-19,
+     * via {@code nice(1)}; 0 = normal priority, and normal too where {@code nice} is not installed) until
+     * {@link #resetPriority()}: a JVM booting beside working ones then takes only the CPU they leave.
+     */
+    public static ServiceProcess start(String name, List<String> commandPrefix, Path jar, List<String> jvmArgs,
+                                       Map<String, String> env, String host, int port, PrintStream out, int nice) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("no such jar: " + jar.toAbsolutePath()
                     + " (build it first: make build, or mvn -DskipTests package)");
         }
-        List<String> command = new ArrayList<>(commandPrefix);
+        int niceness = nice > 0 && onPath("nice") && onPath("renice") ? Math.min(nice, 19) : 0;
+        List<String> command = new ArrayList<>();
+        if (niceness > 0) {
+            // nice(1) execs the rest (the prefix execs java too): the process, and every thread the JVM starts, is
+            // the JVM itself at this niceness.
+            command.addAll(List.of("nice", "-n", Integer.toString(niceness)));
+        }
+        command.addAll(commandPrefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
         command.add("-jar");
@@ -82,11 +102,12 @@ public final class ServiceProcess implements AutoCloseable {
         try {
             Process process = builder.start();
             ServiceProcess service = new ServiceProcess(name, process, URI.create("http://" + host + ":" + port),
-                    URI.create("http://" + host + ":" + managementPort));
+                    URI.create("http://" + host + ":" + managementPort), niceness);
             Thread pump = new Thread(() -> service.copyOutput(out), name + "-output");
             pump.setDaemon(true);
             pump.start();
-            LOG.info("started {} (pid {}) on {}", name, process.pid(), service.baseUrl);
+            LOG.info("started {} (pid {}) on {}{}", name, process.pid(), service.baseUrl,
+                    niceness > 0 ? " at niceness " + niceness + " until it is ready" : "");
             return service;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
@@ -132,6 +153,69 @@ public final class ServiceProcess implements AutoCloseable {
             }
         }
         throw new IllegalStateException(name + " was not healthy at " + baseUrl + "/health within " + timeout);
+    }
+
+    /** Seconds since this process was started. */
+    public double secondsSinceStart() {
+        return (System.nanoTime() - startedNanos) / 1e9;
+    }
+
+    /** The CPU niceness it was started at, 0 once {@link #resetPriority()} succeeded. */
+    public int nice() {
+        return nice;
+    }
+
+    /**
+     * Back to normal CPU priority (niceness 0), for every thread of the JVM: Linux keeps a niceness per thread
+     * ({@code /proc/<pid>/task}), and threads the JVM starts later inherit it from the thread that starts them. Lowering
+     * a niceness needs the privilege to (root or RLIMIT_NICE); without it the process keeps its niceness and this says
+     * so once. Returns whether the process now runs at normal priority.
+     */
+    public boolean resetPriority() {
+        if (nice == 0) {
+            return true;
+        }
+        List<String> command = new ArrayList<>(List.of("renice", "0", "-p"));
+        Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        if (Files.isDirectory(tasks)) {
+            try (var ids = Files.list(tasks)) {
+                ids.map(task -> task.getFileName().toString()).forEach(command::add);
+            } catch (IOException e) {
+                command.add(Long.toString(process.pid())); // exited meanwhile; renice says so below
+            }
+        } else {
+            command.add(Long.toString(process.pid())); // BSD, macOS: one niceness per process
+        }
+        try {
+            Process renice = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(renice.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (renice.waitFor() == 0) {
+                LOG.debug("{} (pid {}) back to normal priority", name, process.pid());
+                nice = 0;
+                return true;
+            }
+            LOG.warn("{} (pid {}) keeps niceness {}: renice to 0 failed (lowering a niceness needs root or "
+                    + "RLIMIT_NICE; set local.bootNice to 0 in the scaling policy to boot at normal priority): {}",
+                    name, process.pid(), nice, output);
+        } catch (IOException e) {
+            LOG.warn("{} (pid {}) keeps niceness {}: cannot run renice: {}", name, process.pid(), nice, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+
+    private static boolean onPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public String name() {

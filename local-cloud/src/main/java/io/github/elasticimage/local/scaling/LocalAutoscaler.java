@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The local stand-in for CloudWatch alarms plus the Auto Scaling group: every period it samples the request queue's
  * visible and in-flight counts, applies the {@link ScalingEngine}, and asks the worker pool for that many workers
- * (without waiting for JVMs to boot). Every decision is logged and kept in a timeline of {@link ScalingPoint}s, served
- * over HTTP by {@link TimelineServer}.
+ * (without waiting for JVMs to boot). With a {@link ScaleOutGate} (make run), a scale-out step that would start workers
+ * the backlog does not outlast is held, since here every JVM shares the same cores. Every decision is logged and kept
+ * in a timeline of {@link ScalingPoint}s, served over HTTP by {@link TimelineServer}.
  */
 public final class LocalAutoscaler implements AutoCloseable {
 
@@ -40,6 +41,11 @@ public final class LocalAutoscaler implements AutoCloseable {
 
         /** Workers still booting. */
         int bootingWorkers();
+
+        /** Start to healthy of the last worker that became healthy, in seconds; NaN when none was measured. */
+        default double lastBootSeconds() {
+            return Double.NaN;
+        }
     }
 
     private final SqsClient sqs;
@@ -47,6 +53,8 @@ public final class LocalAutoscaler implements AutoCloseable {
     private final ScalingEngine engine;
     private final Duration period;
     private final WorkerPool pool;
+    /** Null: the policy's rule alone (as on AWS). */
+    private final ScaleOutGate gate;
     private final ArrayDeque<ScalingPoint> timeline = new ArrayDeque<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "autoscaler");
@@ -56,8 +64,16 @@ public final class LocalAutoscaler implements AutoCloseable {
     private int desired;
     private ScalingPoint lastLogged;
 
+    /** The policy's rule alone, as on AWS. */
     public LocalAutoscaler(SqsClient sqs, String queueUrl, ScalingEngine engine, Duration period, WorkerPool pool,
                            int initialDesired) {
+        this(sqs, queueUrl, engine, period, pool, initialDesired, null);
+    }
+
+    /** With {@code gate} (null: none) holding scale-out steps the backlog would not outlast. */
+    public LocalAutoscaler(SqsClient sqs, String queueUrl, ScalingEngine engine, Duration period, WorkerPool pool,
+                           int initialDesired, ScaleOutGate gate) {
+        this.gate = gate;
         this.sqs = sqs;
         this.queueUrl = queueUrl;
         this.engine = engine;
@@ -94,13 +110,20 @@ public final class LocalAutoscaler implements AutoCloseable {
                 attributes.getOrDefault(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE, "0"));
         ScalingEngine.Action action = engine.evaluate(visible, inFlight, desired);
         int next = engine.apply(action, desired);
+        String held = "";
+        if (gate != null) {
+            int ready = pool.readyWorkers();
+            gate.observe(t, visible, inFlight, ready);
+            next = gate.limit(desired, next, visible + inFlight, ready, pool.lastBootSeconds());
+            held = gate.reason();
+        }
         pool.requestWorkers(next);
         ScalingPoint point = new ScalingPoint(t, visible, inFlight, next, pool.readyWorkers());
         record(point);
         String line = String.format(java.util.Locale.ROOT,
                 "scaling t=%s visible=%d inFlight=%d desired=%d running=%d booting=%d%s", Instant.ofEpochMilli(t),
                 visible, inFlight, next, point.running(), pool.bootingWorkers(),
-                next == desired ? "" : " (" + describe(action, desired, next) + ")");
+                next != desired ? " (" + describe(action, desired, next) + ")" : held.isEmpty() ? "" : " (" + held + ")");
         // Every decision goes to the decisions log and the timeline; the console repeats a line only on a change.
         DECISIONS.info(line);
         if (lastLogged == null || !sameState(lastLogged, point) || next != desired) {

@@ -26,7 +26,7 @@ import java.util.List;
  *                                 is not added again for the same breach
  * @param warmPool                 the AWS warm pool (stopped, pre-pulled instances)
  * @param callers                  what a caller waits on AWS (web tier, client and load balancer timeouts)
- * @param local                    values bound to this machine (local sampling period and maximum)
+ * @param local                    values bound to this machine (local period, maximum, boot priority, scale-out gate)
  */
 @JsonIgnoreProperties("description")
 public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogPerInstance, Metric metric,
@@ -93,11 +93,21 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
     }
 
     /**
-     * @param periodSeconds local sampling period (2-5 s)
-     * @param maxCapacity   default maximum of worker JVMs on this machine (overridable up to {@link #CAPACITY_LIMIT})
+     * What is bound to this machine (docs/scaling.md, the local section).
+     *
+     * @param periodSeconds         local sampling period (2-5 s)
+     * @param maxCapacity           default maximum of worker JVMs on this machine (overridable up to
+     *                              {@link #CAPACITY_LIMIT})
+     * @param bootNice              CPU niceness (0-19) a worker started by the autoscaler boots at, so its JVM start
+     *                              and model load take only what the working JVMs leave; reset to normal once it is
+     *                              ready. 0 = boot at normal priority
+     * @param workerStartSeconds    prior of a worker's start to ready, until the first boot is measured
+     * @param drainImagesPerSecond  prior of the images per second the ready workers drain together, until a drain is
+     *                              measured
      */
     @JsonIgnoreProperties("description")
-    public record Local(int periodSeconds, int maxCapacity) {
+    public record Local(int periodSeconds, int maxCapacity, int bootNice, double workerStartSeconds,
+                        double drainImagesPerSecond) {
     }
 
     /** The policy packaged into this jar (a copy of the repository's scaling-policy.json made by the build). */
@@ -172,6 +182,9 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
                 "1 <= local.periodSeconds <= 60");
         require(local.maxCapacity() >= 1 && local.maxCapacity() <= maxCapacity, source,
                 "1 <= local.maxCapacity <= maxCapacity");
+        require(local.bootNice() >= 0 && local.bootNice() <= 19, source, "0 <= local.bootNice <= 19");
+        require(local.workerStartSeconds() > 0, source, "local.workerStartSeconds > 0");
+        require(local.drainImagesPerSecond() > 0, source, "local.drainImagesPerSecond > 0");
     }
 
     private static void require(boolean ok, String source, String rule) {

@@ -141,6 +141,28 @@ class LocalAutoscalerTest {
     }
 
     @Test
+    void withTheGateHoldsAStepTheBacklogDoesNotOutlastAndTakesOneItDoes() {
+        ScriptedQueue queue = new ScriptedQueue();
+        FakePool pool = new FakePool();
+        pool.requestWorkers(1);
+        pool.boot();
+        queue.script.add(new long[] {30, 2});   // 32 drain in 1.6 s at the prior 20/s: no worker boots that fast
+        queue.script.add(new long[] {500, 2});  // 502 take 25 s: worth a worker booting in 6 s
+        LocalAutoscaler autoscaler = new LocalAutoscaler(queue, "http://queue", new ScalingEngine(POLICY, 1, 4),
+                Duration.ofSeconds(3), pool, 1, new ScaleOutGate(6, 20));
+        assertEquals(1, autoscaler.tick().desired());
+        assertEquals(4, autoscaler.tick().desired());
+        assertEquals(List.of(1, 1, 4), pool.requested);
+
+        // Without the gate (the policy alone, as on AWS) the first sample already asks for the local max.
+        ScriptedQueue again = new ScriptedQueue();
+        again.script.add(new long[] {30, 2});
+        LocalAutoscaler policyOnly = new LocalAutoscaler(again, "http://queue", new ScalingEngine(POLICY, 1, 4),
+                Duration.ofSeconds(3), new FakePool(), 1);
+        assertEquals(4, policyOnly.tick().desired());
+    }
+
+    @Test
     void keepsTheLastDecisionsOnly() {
         ScriptedQueue queue = new ScriptedQueue();
         LocalAutoscaler autoscaler = new LocalAutoscaler(queue, "http://queue", new ScalingEngine(POLICY, 1, 4),

@@ -99,7 +99,8 @@ class ScalingPolicyTest {
                  "warmPool": {"poolState": "Stopped", "minSize": 0, "reuseOnScaleIn": true},
                  "callers": {"resultTimeoutSeconds": 300, "clientTimeoutSeconds": 330,
                              "loadBalancerIdleTimeoutSeconds": 360},
-                 "local": {"periodSeconds": 3, "maxCapacity": 4}}
+                 "local": {"periodSeconds": 3, "maxCapacity": 4, "bootNice": 10,
+                           "workerStartSeconds": 6, "drainImagesPerSecond": 20}}
                 """.formatted(steps);
     }
 

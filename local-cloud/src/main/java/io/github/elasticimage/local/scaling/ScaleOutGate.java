@@ -1,0 +1,97 @@
+package io.github.elasticimage.local.scaling;
+
+import java.util.Locale;
+
+/**
+ * The local autoscaler's one addition to the policy's rule, for a machine whose cores every worker JVM shares: a
+ * scale-out step is taken only when the backlog outlasts a new worker's boot, i.e. when the workers already ready would
+ * still be busy once it is ready (backlog / drain rate &gt; boot time). A worker that would become ready to an empty
+ * queue only takes CPU from the ones at work while it boots (docs/scaling.md, the local section).
+ * <ul>
+ *   <li>drain rate: the fastest fall of the backlog (visible + in flight) between two samples seen so far, measured
+ *       while messages stayed visible (every ready worker busy) and the ready workers did not change; new arrivals
+ *       can only make a sample smaller, so it is a lower bound. Until one is measured: the policy's
+ *       {@code local.drainImagesPerSecond};</li>
+ *   <li>boot time: the last measured start-to-healthy of a worker (the pool's); until one is measured: the policy's
+ *       {@code local.workerStartSeconds}.</li>
+ * </ul>
+ * With no worker ready the step is always taken (nothing else would take the backlog), and scale-in is never held.
+ * Not thread-safe: one caller per period.
+ */
+public final class ScaleOutGate {
+
+    private final double priorBootSeconds;
+    private final double priorDrainPerSecond;
+    private double drainPerSecond = Double.NaN;
+    private boolean sampled;
+    private long lastMillis;
+    private long lastBacklog;
+    private long lastVisible;
+    private int lastReady;
+    private String reason = "";
+
+    public ScaleOutGate(double priorBootSeconds, double priorDrainPerSecond) {
+        if (!(priorBootSeconds > 0) || !(priorDrainPerSecond > 0)) {
+            throw new IllegalArgumentException("priors must be > 0, got boot " + priorBootSeconds + " s, drain "
+                    + priorDrainPerSecond + "/s");
+        }
+        this.priorBootSeconds = priorBootSeconds;
+        this.priorDrainPerSecond = priorDrainPerSecond;
+    }
+
+    /** With the priors of the policy's local section. */
+    public static ScaleOutGate of(ScalingPolicy.Local local) {
+        return new ScaleOutGate(local.workerStartSeconds(), local.drainImagesPerSecond());
+    }
+
+    /** Feeds one sample of the queue and the ready workers (every period, before {@link #limit}). */
+    public void observe(long epochMillis, long visible, long inFlight, int ready) {
+        long backlog = visible + inFlight;
+        if (sampled && lastVisible > 0 && visible > 0 && ready > 0 && ready == lastReady && epochMillis > lastMillis) {
+            double perSecond = (lastBacklog - backlog) * 1000.0 / (epochMillis - lastMillis);
+            if (perSecond > 0 && !(perSecond <= drainPerSecond)) {
+                drainPerSecond = perSecond;
+            }
+        }
+        sampled = true;
+        lastMillis = epochMillis;
+        lastBacklog = backlog;
+        lastVisible = visible;
+        lastReady = ready;
+    }
+
+    /** Images per second the ready workers drain: measured, else the prior. */
+    public double drainPerSecond() {
+        return Double.isNaN(drainPerSecond) ? priorDrainPerSecond : drainPerSecond;
+    }
+
+    /**
+     * The capacity to ask for: {@code proposed} (the policy's), or {@code desired} when a scale-out step would start
+     * workers the backlog does not outlast.
+     *
+     * @param desired          capacity now (ready + booting)
+     * @param proposed         capacity the policy's rule asks for
+     * @param backlog          visible + in flight
+     * @param ready            workers ready now
+     * @param lastBootSeconds  the pool's last measured boot (start to healthy), NaN if none yet
+     */
+    public int limit(int desired, int proposed, long backlog, int ready, double lastBootSeconds) {
+        reason = "";
+        if (proposed <= desired || ready == 0) {
+            return proposed;
+        }
+        double boot = Double.isNaN(lastBootSeconds) || lastBootSeconds <= 0 ? priorBootSeconds : lastBootSeconds;
+        double drainSeconds = backlog / drainPerSecond();
+        if (drainSeconds > boot) {
+            return proposed;
+        }
+        reason = String.format(Locale.ROOT, "scale-out to %d held: backlog %d drains in %.1f s at %.1f/s, before a new"
+                + " worker would be ready (%.1f s)", proposed, backlog, drainSeconds, drainPerSecond(), boot);
+        return desired;
+    }
+
+    /** Why the last {@link #limit} held a step; empty when it did not. */
+    public String reason() {
+        return reason;
+    }
+}
