@@ -75,6 +75,12 @@ public final class LocalCloudCommand implements Callable<Integer> {
             description = "Port of GET /scaling/timeline, the autoscaler's decisions as JSON (default: ${DEFAULT-VALUE}).")
     int autoscalerPort;
 
+    @Option(names = "--warm-up", defaultValue = "50", paramLabel = "N",
+            description = "Before printing ready, send bursts of N synthetic images through the web tier until a "
+                    + "burst is no longer 10%% faster (at most 3), so the first real burst finds every process warm; "
+                    + "0 = off, skipped with --workers 0 (default: ${DEFAULT-VALUE}).")
+    int warmUp;
+
     @Option(names = "--worker-threads", description = "WORKER_THREADS of each worker (default: the service's own).")
     Integer workerThreads;
 
@@ -120,6 +126,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
         LocalAwsServers cloud = LocalAwsServers.start(host, sqsPort, s3Port, dataDir.resolve("s3"),
                 persist ? dataDir.resolve("sqs") : null, LocalResources.defaults());
         LocalSystem stack = startSystem(cloud, policy);
+        warmUp(cloud, stack);
         Autoscaling autoscaling = autoscale ? startAutoscaling(cloud, stack, policy, maxCapacity) : null;
         stopAllOnShutdown(cloud, stack, autoscaling, stopped);
         printReady(started, cloud, stack, autoscaling, policy, maxCapacity);
@@ -152,6 +159,21 @@ public final class LocalCloudCommand implements Callable<Integer> {
         try {
             return LocalSystem.start(cloud, settings, workers, System.out);
         } catch (RuntimeException e) {
+            cloud.close();
+            throw e;
+        }
+    }
+
+    /** The warm-up before ready (the autoscaler starts after it, so it scales nothing); stops everything on failure. */
+    private void warmUp(LocalAwsServers cloud, LocalSystem stack) {
+        if (warmUp <= 0 || workers == 0) {
+            return;
+        }
+        try {
+            SystemWarmUp.Result result = SystemWarmUp.run(stack, cloud, warmUp, 3);
+            System.out.println("warm-up: " + result.describe());
+        } catch (RuntimeException e) {
+            stack.close();
             cloud.close();
             throw e;
         }

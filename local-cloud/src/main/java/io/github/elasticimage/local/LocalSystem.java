@@ -247,6 +247,15 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
         }
     }
 
+    /**
+     * Drops the output lines of the web tier and the running workers that {@code filter} matches, until called again
+     * ({@code line -> false} shows every line again).
+     */
+    public void muteOutput(java.util.function.Predicate<String> filter) {
+        web.mute(filter);
+        workers.forEach(worker -> worker.mute(filter));
+    }
+
     /** Start to healthy of the worker that became healthy last, in seconds; NaN before any did. */
     @Override
     public double lastBootSeconds() {

@@ -40,6 +40,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final URI managementUrl;
     private final long startedNanos = System.nanoTime();
     private volatile int nice;
+    private volatile java.util.function.Predicate<String> muted = line -> false;
 
     private ServiceProcess(String name, Process process, URI baseUrl, URI managementUrl, int nice) {
         this.name = name;
@@ -119,7 +120,9 @@ public final class ServiceProcess implements AutoCloseable {
                 new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
-                out.println("[" + name + "] " + line);
+                if (!muted.test(line)) {
+                    out.println("[" + name + "] " + line);
+                }
             }
         } catch (IOException e) {
             LOG.debug("output of {} closed: {}", name, e.getMessage());
@@ -153,6 +156,11 @@ public final class ServiceProcess implements AutoCloseable {
             }
         }
         throw new IllegalStateException(name + " was not healthy at " + baseUrl + "/health within " + timeout);
+    }
+
+    /** Drops the output lines that {@code filter} matches (e.g. the per-request lines of a warm-up) until changed. */
+    public void mute(java.util.function.Predicate<String> filter) {
+        muted = filter;
     }
 
     /** Seconds since this process was started. */
