@@ -81,6 +81,16 @@ bench: ## Raw classifier vs end to end through the local system: throughput, CPU
 	  > target/bench-e2e.log 2>&1 || { tail -50 target/bench-e2e.log; exit 1; }; \
 	cat system-tests/target/bench-e2e.txt
 
+LOCAL_SCALING_REQUESTS ?= 100,1000
+
+.PHONY: bench-local-scaling
+bench-local-scaling: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## Bursts of LOCAL_SCALING_REQUESTS (100,1000) on fresh `make run` systems, autoscaler on and off; lines local-scaling: ...
+	@mkdir -p target; $(MVN) -q -pl system-tests -am test -Dshared.dir=$(SHARED_DIR) -Dsurefire.excludedGroups=none \
+	  -Dgroups=bench -Dsurefire.failIfNoSpecifiedTests=false -Dtest=LocalScalingBench \
+	  -Dlocal-scaling.requests=$(LOCAL_SCALING_REQUESTS) > target/bench-local-scaling.log 2>&1 \
+	  || { tail -50 target/bench-local-scaling.log; exit 1; }; \
+	cat system-tests/target/local-scaling.txt
+
 BATCH_SIZES ?= 1 2 4 8
 BATCH_MODELS ?= classpath:model/mobilenet_v2_int8.pt $(SHARED_DIR)/models/mobilenet_v2_fp32/mobilenet_v2_fp32.pt
 

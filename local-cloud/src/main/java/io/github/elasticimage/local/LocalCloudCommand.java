@@ -75,7 +75,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
             description = "Port of GET /scaling/timeline, the autoscaler's decisions as JSON (default: ${DEFAULT-VALUE}).")
     int autoscalerPort;
 
-    @Option(names = "--warm-up", defaultValue = "50", paramLabel = "N",
+    @Option(names = "--warm-up", defaultValue = SystemWarmUp.PER_ROUND_TEXT, paramLabel = "N",
             description = "Before printing ready, send bursts of N synthetic images through the web tier until a "
                     + "burst is no longer 10%% faster (at most 3), so the first real burst finds every process warm; "
                     + "0 = off, skipped with --workers 0 (default: ${DEFAULT-VALUE}).")
@@ -170,7 +170,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
             return;
         }
         try {
-            SystemWarmUp.Result result = SystemWarmUp.run(stack, cloud, warmUp, 3);
+            SystemWarmUp.Result result = SystemWarmUp.run(stack, cloud, warmUp);
             System.out.println("warm-up: " + result.describe());
         } catch (RuntimeException e) {
             stack.close();

@@ -168,13 +168,14 @@ public final class ServiceProcess implements AutoCloseable {
         return (System.nanoTime() - startedNanos) / 1e9;
     }
 
-    /** The CPU niceness it was started at, 0 once {@link #resetPriority()} succeeded. */
+    /** The CPU niceness it was started at (on top of this launcher's), 0 once {@link #resetPriority()} succeeded. */
     public int nice() {
         return nice;
     }
 
     /**
-     * Back to normal CPU priority (niceness 0), for every thread of the JVM: Linux keeps a niceness per thread
+     * Back to normal CPU priority (this launcher's own niceness, usually 0; under {@code nice make run} the launcher's),
+     * for every thread of the JVM: Linux keeps a niceness per thread
      * ({@code /proc/<pid>/task}), and threads the JVM starts later inherit it from the thread that starts them. Lowering
      * a niceness needs the privilege to (root or RLIMIT_NICE); without it the process keeps its niceness and this says
      * so once. Returns whether the process now runs at normal priority.
@@ -183,7 +184,7 @@ public final class ServiceProcess implements AutoCloseable {
         if (nice == 0) {
             return true;
         }
-        List<String> command = new ArrayList<>(List.of("renice", "0", "-p"));
+        List<String> command = new ArrayList<>(List.of("renice", Integer.toString(ownNice()), "-p"));
         Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
         if (Files.isDirectory(tasks)) {
             try (var ids = Files.list(tasks)) {
@@ -202,15 +203,26 @@ public final class ServiceProcess implements AutoCloseable {
                 nice = 0;
                 return true;
             }
-            LOG.warn("{} (pid {}) keeps niceness {}: renice to 0 failed (lowering a niceness needs root or "
+            LOG.warn("{} (pid {}) keeps niceness +{}: renice failed (lowering a niceness needs root or "
                     + "RLIMIT_NICE; set local.bootNice to 0 in the scaling policy to boot at normal priority): {}",
                     name, process.pid(), nice, output);
         } catch (IOException e) {
-            LOG.warn("{} (pid {}) keeps niceness {}: cannot run renice: {}", name, process.pid(), nice, e.toString());
+            LOG.warn("{} (pid {}) keeps niceness +{}: cannot run renice: {}", name, process.pid(), nice, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return false;
+    }
+
+    /** This process's niceness: field 19 of /proc/self/stat on Linux; 0 where there is none. */
+    static int ownNice() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Integer.parseInt(fields[16]); // fields after the name start at 3 (state): nice is 19
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     private static boolean onPath(String program) {

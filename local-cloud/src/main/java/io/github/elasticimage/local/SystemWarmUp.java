@@ -37,6 +37,12 @@ public final class SystemWarmUp {
     private static final Logger LOG = LoggerFactory.getLogger(SystemWarmUp.class);
     private static final Pattern ID = Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"");
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(120);
+    /** Requests per round by default (make run's --warm-up). */
+    public static final int PER_ROUND = 50;
+    /** {@link #PER_ROUND} as an option's default text. */
+    public static final String PER_ROUND_TEXT = "" + PER_ROUND;
+    /** Most rounds. */
+    public static final int MAX_ROUNDS = 3;
 
     /** What the warm-up did: each round's seconds. */
     public record Result(int perRound, List<Double> roundSeconds) {
@@ -51,6 +57,11 @@ public final class SystemWarmUp {
     }
 
     /** Runs the warm-up against {@code stack}'s web tier; cleans its objects out of {@code cloud}'s buckets. */
+    public static Result run(LocalSystem stack, LocalAwsServers cloud, int perRound) {
+        return run(stack, cloud, perRound, MAX_ROUNDS);
+    }
+
+    /** As {@link #run(LocalSystem, LocalAwsServers, int)}, with at most {@code maxRounds} rounds. */
     public static Result run(LocalSystem stack, LocalAwsServers cloud, int perRound, int maxRounds) {
         List<byte[]> images = List.of(image("jpg", 1), image("png", 2), image("jpg", 3), image("png", 4));
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
