@@ -8,10 +8,11 @@ import java.util.Locale;
  * still be busy once it is ready (backlog / drain rate &gt; boot time). A worker that would become ready to an empty
  * queue only takes CPU from the ones at work while it boots (docs/scaling.md, the local section).
  * <ul>
- *   <li>drain rate: the fastest fall of the backlog (visible + in flight) between two samples seen so far, measured
- *       while messages stayed visible (every ready worker busy) and the ready workers did not change; new arrivals
- *       can only make a sample smaller, so it is a lower bound. Until one is measured: the policy's
- *       {@code local.drainImagesPerSecond};</li>
+ *   <li>drain rate: the policy's {@code local.drainImagesPerSecond}, or the fastest fall of the backlog (visible + in
+ *       flight) between two samples seen so far if that is faster, measured while messages stayed visible (every
+ *       ready worker busy) and the ready workers did not change. New arrivals make a sample smaller (while a burst
+ *       is still being uploaded it shows a fraction of the real rate), so a sample alone would understate the rate
+ *       and start workers for backlogs that drain before they are ready; the prior is the floor;</li>
  *   <li>boot time: the last measured start-to-healthy of a worker (the pool's); until one is measured: the policy's
  *       {@code local.workerStartSeconds}.</li>
  * </ul>
@@ -60,9 +61,9 @@ public final class ScaleOutGate {
         lastReady = ready;
     }
 
-    /** Images per second the ready workers drain: measured, else the prior. */
+    /** Images per second the ready workers drain: the fastest measured, at least the prior. */
     public double drainPerSecond() {
-        return Double.isNaN(drainPerSecond) ? priorDrainPerSecond : drainPerSecond;
+        return Double.isNaN(drainPerSecond) ? priorDrainPerSecond : Math.max(priorDrainPerSecond, drainPerSecond);
     }
 
     /**

@@ -102,8 +102,8 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
      *                              and model load take only what the working JVMs leave; reset to normal once it is
      *                              ready. 0 = boot at normal priority
      * @param workerStartSeconds    prior of a worker's start to ready, until the first boot is measured
-     * @param drainImagesPerSecond  prior of the images per second the ready workers drain together, until a drain is
-     *                              measured
+     * @param drainImagesPerSecond  images per second the ready workers are taken to drain together at least (a
+     *                              faster measured drain replaces it)
      */
     @JsonIgnoreProperties("description")
     public record Local(int periodSeconds, int maxCapacity, int bootNice, double workerStartSeconds,

@@ -33,13 +33,16 @@ class ScaleOutGateTest {
         gate.observe(0, 90, 4, 1);
         gate.observe(3_000, 0, 4, 1);     // the queue ran dry in the period: not a drain sample
         assertEquals(20, gate.drainPerSecond());
-        gate.observe(6_000, 200, 2, 1);   // arrivals: the backlog grew, no sample
+        gate.observe(6_000, 5, 4, 1);
+        gate.observe(9_000, 3, 4, 1);     // 2 fewer in 3 s while uploads still arrive: the prior stays the floor
         assertEquals(20, gate.drainPerSecond());
-        gate.observe(9_000, 80, 2, 1);    // 120 fewer in 3 s: 40/s
+        gate.observe(12_000, 200, 2, 1);  // arrivals: the backlog grew, no sample
+        assertEquals(20, gate.drainPerSecond());
+        gate.observe(15_000, 80, 2, 1);   // 120 fewer in 3 s: 40/s
         assertEquals(40, gate.drainPerSecond(), 1e-9);
-        gate.observe(12_000, 50, 2, 1);   // 30 fewer: 10/s, slower than seen, kept the fastest (arrivals hide drain)
+        gate.observe(18_000, 50, 2, 1);   // 30 fewer: 10/s, slower than seen, kept the fastest (arrivals hide drain)
         assertEquals(40, gate.drainPerSecond(), 1e-9);
-        gate.observe(15_000, 20, 2, 2);   // the ready workers changed in the period: no sample
+        gate.observe(21_000, 20, 2, 2);   // the ready workers changed in the period: no sample
         assertEquals(40, gate.drainPerSecond(), 1e-9);
         // 300 queued drain in 7.5 s at 40/s: more than the 6 s boot, so the step is taken; 200 (5 s) is held.
         assertEquals(4, gate.limit(2, 4, 300, 2, Double.NaN));
