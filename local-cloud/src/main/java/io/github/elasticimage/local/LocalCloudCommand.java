@@ -164,7 +164,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
         }
     }
 
-    /** The warm-up before ready (the autoscaler starts after it, so it scales nothing); stops everything on failure. */
+    /** The warm-up before ready (the autoscaler starts after it, so it scales nothing); stops everything on a crash. */
     private void warmUp(LocalAwsServers cloud, LocalSystem stack) {
         if (warmUp <= 0 || workers == 0) {
             return;

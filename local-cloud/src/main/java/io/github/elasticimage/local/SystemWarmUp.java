@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * 2-core machine, a cold first burst of 100 took twice as long as the next one (docs/scaling.md, the local section).
  * Rounds of {@code perRound} requests at once until a round is no longer 10% faster than the one before, at most
  * {@code maxRounds}; afterwards the uploads and results it made are deleted again. Needs a worker: with none, the caller
- * skips it.
+ * skips it. A request that fails (e.g. a 504 on an overloaded machine) ends the warm-up early, not the start: the
+ * system works, it is only not warm, and the result says why.
  */
 public final class SystemWarmUp {
 
@@ -44,12 +45,13 @@ public final class SystemWarmUp {
     /** Most rounds. */
     public static final int MAX_ROUNDS = 3;
 
-    /** What the warm-up did: each round's seconds. */
-    public record Result(int perRound, List<Double> roundSeconds) {
+    /** What the warm-up did: each complete round's seconds, and why it stopped early (empty: it did not). */
+    public record Result(int perRound, List<Double> roundSeconds, String stoppedBecause) {
 
         public String describe() {
-            return String.format(Locale.ROOT, "%d round(s) of %d requests: %s s", roundSeconds.size(), perRound,
-                    roundSeconds.stream().map(s -> String.format(Locale.ROOT, "%.1f", s)).toList());
+            return String.format(Locale.ROOT, "%d round(s) of %d requests: %s s%s", roundSeconds.size(), perRound,
+                    roundSeconds.stream().map(s -> String.format(Locale.ROOT, "%.1f", s)).toList(),
+                    stoppedBecause.isEmpty() ? "" : "; stopped early, the first burst may be slower: " + stoppedBecause);
         }
     }
 
@@ -69,6 +71,7 @@ public final class SystemWarmUp {
         URI url = URI.create(stack.webUrl() + "/classify");
         List<Double> rounds = new ArrayList<>();
         List<String> ids = new ArrayList<>();
+        String stoppedBecause = "";
         // Its requests' one line each (web tier and worker) would bury the start-up output.
         stack.muteOutput(line -> line.contains(" classify id=") || line.contains(" job id="));
         try {
@@ -86,15 +89,23 @@ public final class SystemWarmUp {
                     calls.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
                 }
                 for (CompletableFuture<HttpResponse<String>> call : calls) {
-                    HttpResponse<String> response = call.join();
-                    Matcher id = ID.matcher(response.body());
-                    if (id.find()) {
-                        ids.add(id.group(1));
+                    try {
+                        HttpResponse<String> response = call.join();
+                        Matcher id = ID.matcher(response.body());
+                        if (id.find()) {
+                            ids.add(id.group(1));
+                        }
+                        if (response.statusCode() != 200 && stoppedBecause.isEmpty()) {
+                            stoppedBecause = "a request answered " + response.statusCode() + ": " + response.body();
+                        }
+                    } catch (RuntimeException e) {
+                        if (stoppedBecause.isEmpty()) {
+                            stoppedBecause = "a request failed: " + (e.getCause() == null ? e : e.getCause());
+                        }
                     }
-                    if (response.statusCode() != 200) {
-                        throw new IllegalStateException("warm-up request answered " + response.statusCode() + ": "
-                                + response.body());
-                    }
+                }
+                if (!stoppedBecause.isEmpty()) {
+                    break;
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 rounds.add(seconds);
@@ -108,7 +119,7 @@ public final class SystemWarmUp {
             stack.muteOutput(line -> false);
             deleteObjects(cloud, ids);
         }
-        return new Result(perRound, List.copyOf(rounds));
+        return new Result(perRound, List.copyOf(rounds), stoppedBecause);
     }
 
     /** Its uploads (if the worker left any) and results: the keys that start with a warm-up request's id. */
