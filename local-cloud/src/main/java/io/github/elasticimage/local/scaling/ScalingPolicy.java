@@ -19,7 +19,7 @@ import java.util.List;
  * @param minCapacity              fewest workers (AWS: the group's min_size)
  * @param maxCapacity              most workers (AWS: the group's max_size)
  * @param targetBacklogPerInstance messages (visible + in flight) one worker is meant to hold
- * @param metric                   the queue metric and its period
+ * @param metric                   the metric sources of the alarms (primary and fallback) and their periods
  * @param scaleOut                 the scale-out rule and its steps
  * @param scaleIn                  the scale-in rule
  * @param instanceWarmupSeconds    AWS estimated instance warm-up: capacity added by a step that is still warming up
@@ -42,9 +42,55 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
-    /** @param periodSeconds CloudWatch period of the alarms (the local period is {@link Local#periodSeconds()}) */
+    /**
+     * Where the alarms read the backlog: two alarm pairs with the same rules, one per source.
+     *
+     * @param statistic the alarms' statistic over each period; Maximum, because every web instance publishes the same
+     *                  queue-wide counts (a Sum would add them up)
+     * @param primary   the backlog the web tier publishes (high-resolution when its period is under 60 s)
+     * @param fallback  SQS's one-minute metrics, for when nothing is published
+     */
     @JsonIgnoreProperties("description")
-    public record Metric(String namespace, String visible, String inFlight, String statistic, int periodSeconds) {
+    public record Metric(String statistic, Primary primary, Fallback fallback) {
+
+        /** The primary source's period: the one the local simulator and the shipped alarms' timing follow. */
+        public int periodSeconds() {
+            return primary.periodSeconds();
+        }
+
+        /** Whether the primary alarms are high-resolution (period under a minute: 10 or 30 s). */
+        public boolean highResolution() {
+            return primary.periodSeconds() < 60;
+        }
+    }
+
+    /**
+     * The custom metrics the web tier publishes with one-second storage resolution (docs/metrics.md).
+     *
+     * @param namespace              CloudWatch namespace (the web role may put metrics into this one only)
+     * @param backlog                visible + in flight, dimension QueueName
+     * @param visible                visible only (the scale-out alarm acts only while messages wait), dimension
+     *                               QueueName
+     * @param desiredCapacity        the classifier group's desired capacity, dimension AutoScalingGroupName (the
+     *                               group's own GroupDesiredCapacity is one-minute only)
+     * @param publishIntervalSeconds seconds between two samples of one web instance
+     * @param periodSeconds          the primary alarms' period: 10, 30 or a multiple of 60
+     */
+    @JsonIgnoreProperties("description")
+    public record Primary(String namespace, String backlog, String visible, String desiredCapacity,
+                          int publishIntervalSeconds, int periodSeconds) {
+    }
+
+    /**
+     * SQS's own queue metrics (one-minute) and the group's GroupDesiredCapacity.
+     *
+     * @param namespace     AWS/SQS
+     * @param visible       ApproximateNumberOfMessagesVisible
+     * @param inFlight      ApproximateNumberOfMessagesNotVisible
+     * @param periodSeconds the fallback alarms' period: a multiple of 60 (SQS metrics are one-minute)
+     */
+    @JsonIgnoreProperties("description")
+    public record Fallback(String namespace, String visible, String inFlight, int periodSeconds) {
     }
 
     /**
@@ -147,7 +193,25 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
         require(minCapacity >= 0 && minCapacity <= maxCapacity, source, "0 <= minCapacity <= maxCapacity");
         require(maxCapacity >= 1 && maxCapacity <= CAPACITY_LIMIT, source, "1 <= maxCapacity <= " + CAPACITY_LIMIT);
         require(targetBacklogPerInstance >= 1, source, "targetBacklogPerInstance >= 1");
-        require(metric != null && metric.periodSeconds() >= 10, source, "metric.periodSeconds >= 10");
+        require(metric != null && "Maximum".equals(metric.statistic()), source,
+                "metric.statistic is Maximum (every web instance publishes the same queue-wide counts)");
+        Primary primary = metric.primary();
+        require(primary != null && notBlank(primary.namespace()) && notBlank(primary.backlog())
+                && notBlank(primary.visible()) && notBlank(primary.desiredCapacity()), source,
+                "metric.primary names a namespace and the backlog, visible and desiredCapacity metrics");
+        require(!primary.namespace().startsWith("AWS/"), source,
+                "metric.primary.namespace is a custom namespace (AWS/ is reserved)");
+        require(validAlarmPeriod(primary.periodSeconds()), source,
+                "metric.primary.periodSeconds is 10, 30 or a multiple of 60 (alarm periods CloudWatch and the AWS provider accept)");
+        require(primary.publishIntervalSeconds() >= 1 && primary.publishIntervalSeconds() <= primary.periodSeconds(),
+                source, "1 <= metric.primary.publishIntervalSeconds <= metric.primary.periodSeconds "
+                        + "(every period gets a sample)");
+        Fallback fallback = metric.fallback();
+        require(fallback != null && notBlank(fallback.namespace()) && notBlank(fallback.visible())
+                && notBlank(fallback.inFlight()), source,
+                "metric.fallback names a namespace and the visible and inFlight metrics");
+        require(fallback.periodSeconds() >= 60 && fallback.periodSeconds() % 60 == 0, source,
+                "metric.fallback.periodSeconds is a multiple of 60 (SQS metrics are one-minute)");
         require(scaleOut != null && "ChangeInCapacity".equals(scaleOut.adjustmentType()), source,
                 "scaleOut.adjustmentType is ChangeInCapacity (steps only add capacity)");
         require(scaleOut.threshold() >= 1, source, "scaleOut.threshold >= 1");
@@ -185,6 +249,18 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
         require(local.bootNice() >= 0 && local.bootNice() <= 19, source, "0 <= local.bootNice <= 19");
         require(local.workerStartSeconds() > 0, source, "local.workerStartSeconds > 0");
         require(local.drainImagesPerSecond() > 0, source, "local.drainImagesPerSecond > 0");
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    /**
+     * Alarm periods that CloudWatch and the AWS provider 5.x both accept: 10 and 30 s (high-resolution metrics only) or
+     * a multiple of 60 (CloudWatch also takes 20, the provider does not).
+     */
+    private static boolean validAlarmPeriod(int seconds) {
+        return seconds == 10 || seconds == 30 || (seconds >= 60 && seconds % 60 == 0);
     }
 
     private static void require(boolean ok, String source, String rule) {

@@ -60,10 +60,15 @@ public final class ScalingSimulator {
             }
         }
 
-        /** The defaults for {@code policy}'s alarms: its metric period, bursts landing mid-period. */
+        /**
+         * The defaults for {@code policy}'s alarms: the period of its primary metric source, that source's delays
+         * (high-resolution or one-minute), bursts landing mid-period.
+         */
         public static Timing defaults(ScalingPolicy policy) {
             double period = policy.metric().periodSeconds();
-            return new Timing(period, METRIC_DELAY, ALARM_EVALUATION, period / 2, 5, 45, 30, 20, 8, 0.3, 30, 60,
+            boolean hires = policy.metric().highResolution();
+            return new Timing(period, hires ? HIRES_METRIC_DELAY : METRIC_DELAY,
+                    hires ? HIRES_ALARM_EVALUATION : ALARM_EVALUATION, period / 2, 5, 45, 30, 20, 8, 0.3, 30, 60,
                     true, 3600);
         }
 

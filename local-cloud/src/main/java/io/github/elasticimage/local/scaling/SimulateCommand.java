@@ -36,16 +36,21 @@ public final class SimulateCommand implements Callable<Integer> {
     boolean scenarios;
 
     @Option(names = "--metric-period",
-            description = "Seconds per alarm period, one queue sample each (default: the policy's metric period).")
+            description = "Seconds per alarm period, one queue sample each (default: the period of the policy's "
+                    + "primary metric source, metric.primary.periodSeconds).")
     Double metricPeriod;
 
     @Option(names = "--metric-delay",
-            description = "Seconds from a period's end to its datapoint reaching CloudWatch (default: ${DEFAULT-VALUE}).")
-    double metricDelay = D.metricDelay();
+            description = "Seconds from a period's end to its datapoint reaching CloudWatch (default: the primary "
+                    + "source's: " + ScalingSimulator.Timing.HIRES_METRIC_DELAY + " high-resolution, "
+                    + ScalingSimulator.Timing.METRIC_DELAY + " one-minute).")
+    Double metricDelay;
 
     @Option(names = "--alarm-evaluation",
-            description = "Seconds from a datapoint's arrival to the alarm acting on it (default: ${DEFAULT-VALUE}).")
-    double alarmEvaluation = D.alarmEvaluation();
+            description = "Seconds from a datapoint's arrival to the alarm acting on it (default: the primary "
+                    + "source's: " + ScalingSimulator.Timing.HIRES_ALARM_EVALUATION + " high-resolution, "
+                    + ScalingSimulator.Timing.ALARM_EVALUATION + " one-minute).")
+    Double alarmEvaluation;
 
     @Option(names = "--period-phase",
             description = "Seconds from a burst to the end of the running period (default: half the period).")
@@ -118,8 +123,11 @@ public final class SimulateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ScalingPolicy policy = policyFile == null ? ScalingPolicy.packaged() : ScalingPolicy.load(policyFile);
-        double period = metricPeriod == null ? policy.metric().periodSeconds() : metricPeriod;
-        ScalingSimulator.Timing timing = new ScalingSimulator.Timing(period, metricDelay, alarmEvaluation,
+        ScalingSimulator.Timing source = ScalingSimulator.Timing.defaults(policy);
+        double period = metricPeriod == null ? source.metricPeriod() : metricPeriod;
+        ScalingSimulator.Timing timing = new ScalingSimulator.Timing(period,
+                metricDelay == null ? source.metricDelay() : metricDelay,
+                alarmEvaluation == null ? source.alarmEvaluation() : alarmEvaluation,
                 periodPhase == null ? period / 2 : periodPhase, activityDelay, coldBoot, imagePull, warmStart,
                 appStart, job, terminate, billingMinimum, warmPool, D.horizon());
         double timeout = resultTimeout == null ? policy.callers().resultTimeoutSeconds() : resultTimeout;

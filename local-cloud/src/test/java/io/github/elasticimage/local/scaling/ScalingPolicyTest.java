@@ -79,6 +79,47 @@ class ScalingPolicyTest {
     }
 
     @Test
+    void thePrimarySourceIsTheWebTiersHighResolutionMetricAndSqsIsTheFallback() {
+        ScalingPolicy.Metric metric = ScalingPolicy.packaged().metric();
+        assertEquals(10, metric.primary().periodSeconds());
+        assertEquals(10, metric.periodSeconds());
+        assertTrue(metric.highResolution());
+        assertTrue(metric.primary().publishIntervalSeconds() <= metric.primary().periodSeconds());
+        assertEquals("AWS/SQS", metric.fallback().namespace());
+        assertEquals(60, metric.fallback().periodSeconds());
+        assertEquals("Maximum", metric.statistic());
+    }
+
+    @Test
+    void rejectsAnAlarmPeriodCloudWatchOrTheProviderRefuses() {
+        for (String period : new String[] {"5", "20", "45", "90"}) {
+            String json = policyWith("{\"lower\": 1, \"upper\": null, \"adjustment\": 1}")
+                    .replace("\"publishIntervalSeconds\": 10, \"periodSeconds\": 10}",
+                            "\"publishIntervalSeconds\": 1, \"periodSeconds\": " + period + "}");
+            var e = assertThrows(IllegalArgumentException.class, () -> ScalingPolicy.parse(bytes(json), "test"),
+                    period);
+            assertTrue(e.getMessage().contains("metric.primary.periodSeconds is 10, 30 or a multiple of 60"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void rejectsAPublishIntervalThatLeavesAPeriodWithoutASample() {
+        String json = policyWith("{\"lower\": 1, \"upper\": null, \"adjustment\": 1}")
+                .replace("\"publishIntervalSeconds\": 10", "\"publishIntervalSeconds\": 15");
+        var e = assertThrows(IllegalArgumentException.class, () -> ScalingPolicy.parse(bytes(json), "test"));
+        assertTrue(e.getMessage().contains("publishIntervalSeconds <= metric.primary.periodSeconds"), e.getMessage());
+    }
+
+    @Test
+    void rejectsAStatisticThatAddsUpTheWebInstancesSamples() {
+        String json = policyWith("{\"lower\": 1, \"upper\": null, \"adjustment\": 1}")
+                .replace("\"statistic\": \"Maximum\"", "\"statistic\": \"Sum\"");
+        var e = assertThrows(IllegalArgumentException.class, () -> ScalingPolicy.parse(bytes(json), "test"));
+        assertTrue(e.getMessage().contains("metric.statistic is Maximum"), e.getMessage());
+    }
+
+    @Test
     void acceptsAValidAlternative() {
         ScalingPolicy policy = ScalingPolicy.parse(bytes(policyWith("{\"lower\": 1, \"upper\": 5, \"adjustment\": 2}, "
                 + "{\"lower\": 5, \"upper\": null, \"adjustment\": 10}")), "test");
@@ -90,8 +131,12 @@ class ScalingPolicyTest {
     private static String policyWith(String steps) {
         return """
                 {"minCapacity": 0, "maxCapacity": 20, "targetBacklogPerInstance": 1,
-                 "metric": {"namespace": "AWS/SQS", "visible": "ApproximateNumberOfMessagesVisible",
-                            "inFlight": "ApproximateNumberOfMessagesNotVisible", "statistic": "Maximum", "periodSeconds": 60},
+                 "metric": {"statistic": "Maximum",
+                            "primary": {"namespace": "Test", "backlog": "Backlog", "visible": "Visible",
+                                        "desiredCapacity": "Desired",
+                                        "publishIntervalSeconds": 10, "periodSeconds": 10},
+                            "fallback": {"namespace": "AWS/SQS", "visible": "ApproximateNumberOfMessagesVisible",
+                                         "inFlight": "ApproximateNumberOfMessagesNotVisible", "periodSeconds": 60}},
                  "scaleOut": {"adjustmentType": "ChangeInCapacity", "threshold": 1, "evaluationPeriods": 1,
                               "steps": [%s]},
                  "scaleIn": {"adjustmentType": "ExactCapacity", "evaluationPeriods": 3},

@@ -43,8 +43,9 @@ class ScalingSimulatorTest {
 
     @Test
     void aTimeoutShorterThanTheColdStartIsCountedForEveryCallerItCuts() {
-        // The old AWS default of 60 s: the whole first burst against a cold group gets 504.
-        ScalingSimulator.Result all = new ScalingSimulator(POLICY, DEFAULTS, 60).run(100);
+        // A timeout below the first answer of a cold group (half of it): the whole first burst gets 504.
+        double beforeFirst = new ScalingSimulator(POLICY, DEFAULTS).run(100).firstAnswerSeconds() / 2;
+        ScalingSimulator.Result all = new ScalingSimulator(POLICY, DEFAULTS, beforeFirst).run(100);
         assertEquals(100, all.timeouts(), all.line());
         assertEquals(0, all.lost(), all.line());
         assertTrue(all.line().contains(" timeouts=100 "), all.line());
@@ -89,7 +90,7 @@ class ScalingSimulatorTest {
 
     @Test
     void aHundredRequestsAreDoneWithinThreeMinutesWithTheWarmPoolWhateverThePhase() {
-        for (int phase = 1; phase <= 60; phase++) {
+        for (int phase = 1; phase <= DEFAULTS.metricPeriod(); phase++) {
             ScalingSimulator.Result result = new ScalingSimulator(POLICY, DEFAULTS.withPeriodPhase(phase)).run(100);
             assertTrue(result.allDoneSeconds() < 180, "phase " + phase + ": " + result.line());
         }
