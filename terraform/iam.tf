@@ -104,6 +104,23 @@ locals {
         Action   = local.log_actions
         Resource = ["${aws_cloudwatch_log_group.web.arn}:log-stream:*"]
       },
+      {
+        # ScalingMetricPublisher: the backlog the primary scaling alarms read (scaling.tf). PutMetricData has no
+        # resource-level permissions; the condition key limits it to the policy file's namespace.
+        Sid       = "PublishScalingMetrics"
+        Effect    = "Allow"
+        Action    = ["cloudwatch:PutMetricData"]
+        Resource  = ["*"]
+        Condition = { StringEquals = { "cloudwatch:namespace" = local.primary.namespace } }
+      },
+      {
+        # ScalingMetricPublisher reads the classifier group's desired capacity (the group's own metric is one-minute
+        # only). Describe calls have no resource-level permissions: read-only, every group of the account.
+        Sid      = "ReadClassifierGroup"
+        Effect   = "Allow"
+        Action   = ["autoscaling:DescribeAutoScalingGroups"]
+        Resource = ["*"]
+      },
       local.ecr_auth_token_statement,
     ], local.read_api_keys_statements)
   }

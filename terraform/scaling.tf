@@ -1,11 +1,16 @@
 # The classifier Auto Scaling group and its scaling, generated from ../scaling-policy.json: the local autoscaler
 # (`make run`) and the simulator (`make simulate`) read the same file, so no threshold is written here.
 #
-#   scale-out: alarm on excess = IF(visible > 0, CEIL((visible + in flight) / target) - GroupDesiredCapacity, 0)
-#              >= threshold; the step policy ADDS the step's adjustment (ChangeInCapacity, every step > 0), so a
-#              scale-out can never lower capacity, even when the desired-capacity metric lags.
-#   scale-in:  alarm on visible + in flight <= 0 for scaleIn.evaluationPeriods periods; the policy sets the exact
-#              capacity minCapacity. The only way down, and only when nothing is in flight.
+#   scale-out: alarm on excess = IF(visible > 0, CEIL(backlog / target) - desired capacity, 0) >= threshold; the step
+#              policy ADDS the step's adjustment (ChangeInCapacity, every step > 0), so a scale-out can never lower
+#              capacity, even when the desired-capacity metric lags.
+#   scale-in:  alarm on backlog (visible + in flight) <= 0 for scaleIn.evaluationPeriods periods; the policy sets the
+#              exact capacity minCapacity. The only way down, and only when nothing is in flight.
+#   sources:   two alarm pairs with these rules (metric in the policy file). Primary: the backlog, visible count and
+#              desired capacity the web tier publishes every 10 s with one-second resolution (high-resolution alarms,
+#              10 s periods; docs/metrics.md). Fallback: SQS's one-minute metrics and GroupDesiredCapacity, as before;
+#              it acts only in periods in which no web instance published a sample (the web tier is down), so a stale
+#              one-minute datapoint cannot scale in workers the primary alarm has just added.
 #   warm pool: stopped instances that already pulled the image start in ~20 s instead of ~75 s cold; at most
 #              max_group_prepared_capacity instances running + prepared; scale-in returns instances to the pool.
 
@@ -13,7 +18,9 @@ locals {
   scaling   = jsondecode(file("${path.module}/../scaling-policy.json"))
   scale_out = local.scaling.scaleOut
   scale_in  = local.scaling.scaleIn
-  period    = local.scaling.metric.periodSeconds
+  primary   = local.scaling.metric.primary
+  fallback  = local.scaling.metric.fallback
+  target    = local.scaling.targetBacklogPerInstance
 
   # Step bounds are absolute values of the excess in the policy file; AWS wants them relative to the alarm threshold.
   scale_out_steps = [for s in local.scale_out.steps : {
@@ -22,10 +29,51 @@ locals {
     adjustment = s.adjustment
   }]
 
-  queue_metrics = {
-    visible  = local.scaling.metric.visible
-    inflight = local.scaling.metric.inFlight
+  queue_dimensions = { QueueName = aws_sqs_queue.requests.name }
+  group_dimensions = { AutoScalingGroupName = local.classifier_group_name }
+
+  # Per source: the metrics each alarm reads (id => metric), the expressions over them, the missing-data rule of the
+  # scale-in alarm. The fallback's "published" is the number of samples the web tier published in the period.
+  alarm_sources = {
+    primary = {
+      period  = local.primary.periodSeconds
+      label   = "published by the web tier, ${local.primary.periodSeconds} s"
+      backlog = "backlog"
+      excess  = "IF(visible > 0, CEIL(backlog / ${local.target}) - desired, 0)"
+      metrics = {
+        backlog = { namespace = local.primary.namespace, name = local.primary.backlog, stat = local.scaling.metric.statistic, dimensions = local.queue_dimensions }
+        visible = { namespace = local.primary.namespace, name = local.primary.visible, stat = local.scaling.metric.statistic, dimensions = local.queue_dimensions }
+        desired = { namespace = local.primary.namespace, name = local.primary.desiredCapacity, stat = local.scaling.metric.statistic, dimensions = local.group_dimensions }
+      }
+      # No sample is no evidence of an empty queue (the web tier may be down): the fallback pair decides then.
+      scale_in_missing_data = "notBreaching"
+    }
+    fallback = {
+      period  = local.fallback.periodSeconds
+      label   = "SQS one-minute metrics, only while the web tier publishes nothing"
+      backlog = "IF(FILL(published, 0) > 0, 1, visible + inflight)"
+      excess  = "IF(FILL(published, 0) > 0, 0, IF(visible > 0, CEIL((visible + inflight) / ${local.target}) - FILL(desired, 0), 0))"
+      metrics = {
+        visible   = { namespace = local.fallback.namespace, name = local.fallback.visible, stat = local.scaling.metric.statistic, dimensions = local.queue_dimensions }
+        inflight  = { namespace = local.fallback.namespace, name = local.fallback.inFlight, stat = local.scaling.metric.statistic, dimensions = local.queue_dimensions }
+        desired   = { namespace = "AWS/AutoScaling", name = "GroupDesiredCapacity", stat = local.scaling.metric.statistic, dimensions = local.group_dimensions }
+        published = { namespace = local.primary.namespace, name = local.primary.backlog, stat = "SampleCount", dimensions = local.queue_dimensions }
+      }
+      # SQS stops reporting for a queue idle for hours: that is an empty queue.
+      scale_in_missing_data = "breaching"
+    }
   }
+}
+
+# The alarms of the one-minute SQS metrics were the only pair before the published backlog: they are the fallback now.
+moved {
+  from = aws_cloudwatch_metric_alarm.scale_out
+  to   = aws_cloudwatch_metric_alarm.scale_out["fallback"]
+}
+
+moved {
+  from = aws_cloudwatch_metric_alarm.scale_in
+  to   = aws_cloudwatch_metric_alarm.scale_in["fallback"]
 }
 
 resource "aws_autoscaling_group" "classifier" {
@@ -138,77 +186,70 @@ resource "aws_autoscaling_policy" "scale_in" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "scale_out" {
-  alarm_name          = "${var.name_prefix}-classifier-scale-out"
-  alarm_description   = "Workers wanted for the request backlog (visible + in flight, ${local.scaling.targetBacklogPerInstance} per worker) exceed the desired capacity while messages wait. From scaling-policy.json."
+  for_each = local.alarm_sources
+
+  alarm_name          = "${var.name_prefix}-classifier-scale-out-${each.key}"
+  alarm_description   = "Workers wanted for the request backlog (visible + in flight, ${local.target} per worker) exceed the desired capacity while messages wait (${each.value.label}). From scaling-policy.json."
   comparison_operator = "GreaterThanOrEqualToThreshold"
   threshold           = local.scale_out.threshold
   evaluation_periods  = local.scale_out.evaluationPeriods
   datapoints_to_alarm = local.scale_out.evaluationPeriods
-  # No queue data (an idle queue stops reporting) is no reason to add workers.
+  # No data (an idle queue stops reporting, no web instance published) is no reason to add workers.
   treat_missing_data = "notBreaching"
   alarm_actions      = [aws_autoscaling_policy.scale_out.arn]
 
   metric_query {
     id          = "excess"
     label       = "Workers wanted minus desired capacity"
-    expression  = "IF(visible > 0, CEIL((visible + inflight) / ${local.scaling.targetBacklogPerInstance}) - FILL(desired, 0), 0)"
+    expression  = each.value.excess
     return_data = true
   }
 
   dynamic "metric_query" {
-    for_each = local.queue_metrics
+    for_each = each.value.metrics
     content {
       id = metric_query.key
       metric {
-        namespace   = local.scaling.metric.namespace
-        metric_name = metric_query.value
-        period      = local.period
-        stat        = local.scaling.metric.statistic
-        dimensions  = { QueueName = aws_sqs_queue.requests.name }
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.name
+        period      = each.value.period
+        stat        = metric_query.value.stat
+        dimensions  = metric_query.value.dimensions
       }
-    }
-  }
-
-  metric_query {
-    id = "desired"
-    metric {
-      namespace   = "AWS/AutoScaling"
-      metric_name = "GroupDesiredCapacity"
-      period      = local.period
-      stat        = local.scaling.metric.statistic
-      dimensions  = { AutoScalingGroupName = aws_autoscaling_group.classifier.name }
     }
   }
 }
 
 resource "aws_cloudwatch_metric_alarm" "scale_in" {
-  alarm_name          = "${var.name_prefix}-classifier-scale-in"
-  alarm_description   = "No request visible or in flight for the scale-in window: back to the minimum. From scaling-policy.json."
+  for_each = local.alarm_sources
+
+  alarm_name          = "${var.name_prefix}-classifier-scale-in-${each.key}"
+  alarm_description   = "No request visible or in flight for the scale-in window (${each.value.label}): back to the minimum. From scaling-policy.json."
   comparison_operator = "LessThanOrEqualToThreshold"
   threshold           = 0
   evaluation_periods  = local.scale_in.evaluationPeriods
   datapoints_to_alarm = local.scale_in.evaluationPeriods
-  # SQS stops reporting for a queue idle for hours: that is an empty queue.
-  treat_missing_data = "breaching"
-  alarm_actions      = [aws_autoscaling_policy.scale_in.arn]
+  treat_missing_data  = each.value.scale_in_missing_data
+  alarm_actions       = [aws_autoscaling_policy.scale_in.arn]
 
   metric_query {
-    id          = "backlog"
+    id          = "empty"
     label       = "Requests visible + in flight"
-    expression  = "visible + inflight"
+    expression  = each.value.backlog
     return_data = true
   }
 
   dynamic "metric_query" {
-    for_each = local.queue_metrics
+    # The scale-in alarm does not need the desired capacity.
+    for_each = { for id, m in each.value.metrics : id => m if id != "desired" && (each.key == "fallback" || id == "backlog") }
     content {
       id = metric_query.key
       metric {
-        namespace   = local.scaling.metric.namespace
-        metric_name = metric_query.value
-        period      = local.period
-        stat        = local.scaling.metric.statistic
-        dimensions  = { QueueName = aws_sqs_queue.requests.name }
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.name
+        period      = each.value.period
+        stat        = metric_query.value.stat
+        dimensions  = metric_query.value.dimensions
       }
     }
   }

@@ -146,9 +146,13 @@ resource "aws_launch_template" "web" {
     PORT           = var.web_port
     RESULT_TIMEOUT = "${local.result_timeout_seconds}s"
     MAX_PENDING    = var.max_pending
-    image          = local.web_image
-    registry       = local.registry
-    log_group      = aws_cloudwatch_log_group.web.name
+    # The backlog the primary scaling alarms read (scaling.tf, scaling-policy.json's metric.primary).
+    SCALING_METRIC_NAMESPACE = local.primary.namespace
+    SCALING_METRIC_INTERVAL  = "${local.primary.publishIntervalSeconds}s"
+    CLASSIFIER_GROUP_NAME    = local.classifier_group_name
+    image                    = local.web_image
+    registry                 = local.registry
+    log_group                = aws_cloudwatch_log_group.web.name
     # docs/security.md: the host reads the keys from this parameter into a file only the container's user can read.
     api_keys_parameter = var.api_keys_enabled ? aws_ssm_parameter.api_keys[0].name : ""
   })))

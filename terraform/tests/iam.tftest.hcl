@@ -22,24 +22,33 @@ run "iam_has_no_wildcards_beyond_the_documented_one" {
     error_message = "An IAM action contains a wildcard."
   }
 
-  # Resource "*" appears only in the one statement AWS requires it for: ecr:GetAuthorizationToken, region-bound.
+  # Resource "*" appears only in the statements AWS requires it for (no resource-level permissions): the region-bound
+  # ecr:GetAuthorizationToken in both tiers; in the web tier only, cloudwatch:PutMetricData limited to the policy
+  # file's namespace and the read-only autoscaling:DescribeAutoScalingGroups (ScalingMetricPublisher).
   assert {
     condition = alltrue(flatten([
       for p in [aws_iam_role_policy.web.policy, aws_iam_role_policy.web_group.policy, aws_iam_role_policy.classifier.policy, aws_iam_role_policy.classifier_group.policy] : [
         for s in jsondecode(p).Statement : [
           for r in s.Resource : r != "*" || try(length(s.Action) == 1 && s.Action[0] == "ecr:GetAuthorizationToken" && s.Condition.StringEquals["aws:RequestedRegion"] == var.region, false)
+          || (p == aws_iam_role_policy.web.policy && try(length(s.Action) == 1 && s.Action[0] == "cloudwatch:PutMetricData" && length(s.Condition) == 1 && s.Condition.StringEquals["cloudwatch:namespace"] == jsondecode(file("../scaling-policy.json")).metric.primary.namespace, false))
+          || (p == aws_iam_role_policy.web.policy && try(length(s.Action) == 1 && s.Action[0] == "autoscaling:DescribeAutoScalingGroups", false))
         ]
       ]
     ]))
-    error_message = "Resource \"*\" is granted for something other than ecr:GetAuthorizationToken."
+    error_message = "Resource \"*\" is granted for something other than ecr:GetAuthorizationToken, or (web tier) PutMetricData into the policy file's namespace and DescribeAutoScalingGroups."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.web.policy).Statement : s if contains(s.Resource, "*")]) == 3 && length([for s in jsondecode(aws_iam_role_policy.classifier.policy).Statement : s if contains(s.Resource, "*")]) == 1
+    error_message = "Statements with Resource \"*\": the ECR login token in each tier, and in the web tier PutMetricData (one namespace) and DescribeAutoScalingGroups."
   }
 
   assert {
     condition = alltrue([
-      for p in [aws_iam_role_policy.web.policy, aws_iam_role_policy.classifier.policy] :
-      length([for s in jsondecode(p).Statement : s if contains(s.Resource, "*")]) == 1
+      for p in [aws_iam_role_policy.web_group.policy, aws_iam_role_policy.classifier.policy, aws_iam_role_policy.classifier_group.policy] :
+      alltrue([for s in jsondecode(p).Statement : alltrue([for a in s.Action : !startswith(a, "cloudwatch:")])])
     ])
-    error_message = "Each tier must have exactly one statement with Resource \"*\" (the ECR login token)."
+    error_message = "Only the web role may put metrics (cloudwatch:PutMetricData)."
   }
 
   # Any other resource pattern stays inside this deployment: object keys in its buckets, streams in its log groups,
