@@ -52,7 +52,9 @@ public class ScalingMetricPublisher {
     private final AutoScalingClient autoScaling;
     private final String namespace;
     private final String group;
+    private final long halfInterval;
     private volatile boolean failing;
+    private volatile long lastRun;
 
     public ScalingMetricPublisher(QueueDepths queues, CloudWatchClient cloudWatch, AutoScalingClient autoScaling,
                                   ScalingMetricProperties properties) {
@@ -69,12 +71,23 @@ public class ScalingMetricPublisher {
         this.autoScaling = autoScaling;
         this.namespace = properties.namespace();
         this.group = properties.classifierGroup();
+        this.halfInterval = properties.interval().toNanos() / 2;
         LOG.info("publishing the request backlog and the desired capacity of {} to CloudWatch namespace {} every {}",
                 group, namespace, properties.interval());
     }
 
+    /**
+     * One sample per interval at a fixed rate, so the samples keep step with CloudWatch's periods instead of drifting by
+     * the call's own time. After a stall the scheduler runs the missed executions back to back: those catch-up runs are
+     * skipped (less than half an interval after the previous sample), so a stalled JVM sends no burst of requests.
+     */
     @Scheduled(fixedRate = "${app.scaling-metric.interval:10s}")
     void publishOnSchedule() {
+        long now = System.nanoTime();
+        if (lastRun != 0 && now - lastRun < halfInterval) {
+            return;
+        }
+        lastRun = now;
         try {
             Sample sample = publish();
             if (failing) {
