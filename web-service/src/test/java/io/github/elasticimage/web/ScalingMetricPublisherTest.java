@@ -56,7 +56,11 @@ class ScalingMetricPublisherTest implements TestPropertyProvider {
     private static final Duration INTERVAL = Duration.ofSeconds(2);
     private static final JsonNode PRIMARY = policyPrimary();
 
+    /** A request queue of its own: the messages this test leaves would reach other tests' workers. */
+    private static final String QUEUE = CLOUD.resources().requestQueue() + "-scaling-metric-test";
+
     private final RecordingStandIn standIn = new RecordingStandIn();
+    private final String queueUrl = CLOUD.sqs().createQueue(b -> b.queueName(QUEUE)).queueUrl();
 
     @Inject
     ScalingMetricPublisher publisher;
@@ -67,6 +71,7 @@ class ScalingMetricPublisherTest implements TestPropertyProvider {
     @Override
     public Map<String, String> getProperties() {
         Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+        properties.put("app.resources.request-queue", QUEUE);
         properties.put("app.scaling-metric.enabled", "true");
         properties.put("app.scaling-metric.namespace", PRIMARY.get("namespace").asText());
         properties.put("app.scaling-metric.interval", INTERVAL.toSeconds() + "s");
@@ -79,6 +84,7 @@ class ScalingMetricPublisherTest implements TestPropertyProvider {
     @AfterAll
     void stop() {
         standIn.close();
+        CLOUD.sqs().deleteQueue(b -> b.queueUrl(queueUrl));
         System.out.println("ScalingMetricPublisherTest: real CloudWatch is not reachable here; the PutMetricData "
                 + "requests went to a recording stand-in on loopback (" + standIn.requests.size() + " recorded).");
     }
@@ -92,9 +98,8 @@ class ScalingMetricPublisherTest implements TestPropertyProvider {
 
     @Test
     void publishesTheQueuesCountsWithOneSecondResolutionAndNoInstanceDimension() {
-        String queue = CLOUD.resources().requestQueue();
-        String url = CLOUD.queueUrl(queue);
-        CLOUD.sqs().purgeQueue(b -> b.queueUrl(url));
+        String queue = QUEUE;
+        String url = queueUrl;
         for (int i = 0; i < 5; i++) {
             int n = i;
             CLOUD.sqs().sendMessage(b -> b.queueUrl(url).messageBody("{\"test\":" + n + "}"));
@@ -143,23 +148,23 @@ class ScalingMetricPublisherTest implements TestPropertyProvider {
     @Test
     void publishesEveryIntervalOnItsOwn() {
         int from = standIn.requests.size();
-        await().atMost(Duration.ofSeconds(20)).until(() -> standIn.requests.size() >= from + 4);
-        List<Recorded> scheduled = new ArrayList<>(standIn.requests.subList(from, from + 4));
-        double span = Duration.between(timestampOf(scheduled.get(0).body.get("MetricData").get(0)),
-                timestampOf(scheduled.get(3).body.get("MetricData").get(0))).toMillis() / 1000.0;
-        System.out.printf("ScalingMetricPublisherTest: 4 samples in %.2f s (interval %d s)%n", span,
-                INTERVAL.toSeconds());
-        assertTrue(span >= 3 * INTERVAL.toSeconds() * 0.75 && span <= 3 * INTERVAL.toSeconds() * 2, span + " s");
+        await().atMost(Duration.ofSeconds(30)).until(() -> standIn.requests.size() >= from + 5);
+        List<Recorded> scheduled = new ArrayList<>(standIn.requests.subList(from, from + 5));
+        List<Double> gaps = new ArrayList<>();
         for (int i = 1; i < scheduled.size(); i++) {
-            double gap = Duration.between(timestampOf(scheduled.get(i - 1).body.get("MetricData").get(0)),
-                    timestampOf(scheduled.get(i).body.get("MetricData").get(0))).toMillis() / 1000.0;
-            System.out.printf("ScalingMetricPublisherTest: sample %d -> %d: %.2f s (interval %d s)%n", i - 1, i, gap,
-                    INTERVAL.toSeconds());
-            // A fixed rate without catch-up bursts: never within half an interval; later only by a loaded machine.
-            assertTrue(gap >= INTERVAL.toSeconds() * 0.5 && gap < INTERVAL.toSeconds() * 3,
-                    "samples " + gap + " s apart, interval " + INTERVAL);
+            gaps.add(Duration.between(timestampOf(scheduled.get(i - 1).body.get("MetricData").get(0)),
+                    timestampOf(scheduled.get(i).body.get("MetricData").get(0))).toMillis() / 1000.0);
             assertTrue(scheduled.get(i).path.endsWith("/operation/PutMetricData"), scheduled.get(i).path);
         }
+        List<Double> sorted = gaps.stream().sorted().toList();
+        double median = (sorted.get(1) + sorted.get(2)) / 2;
+        System.out.printf("ScalingMetricPublisherTest: gaps between samples %s s, median %.2f s (interval %d s)%n",
+                gaps, median, INTERVAL.toSeconds());
+        // A fixed rate: the samples keep to the interval (a stall of a loaded machine moves at most the two gaps
+        // around it, hence the median) and never come within half an interval of each other (no catch-up burst).
+        double interval = INTERVAL.toSeconds();
+        assertTrue(median >= interval * 0.9 && median <= interval * 1.1, "median gap " + median + " s");
+        assertTrue(sorted.get(0) >= interval * 0.5, "gaps " + gaps);
     }
 
     private static void assertDatum(JsonNode datum, long value, String dimension, String dimensionValue, Instant at) {

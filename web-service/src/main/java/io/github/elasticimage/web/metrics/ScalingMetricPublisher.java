@@ -107,9 +107,10 @@ public class ScalingMetricPublisher {
 
     /** Reads the queue and the group, then sends the three values in one call; throws when any step fails. */
     public Sample publish() {
+        // The sample's time is when its reading starts: on the schedule's grid, whatever the calls then take.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS); // CloudWatch keeps milliseconds
         QueueDepths.Depth depth = queues.requestQueue();
         int desired = desiredCapacity();
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS); // CloudWatch keeps milliseconds
         Dimension queue = Dimension.builder().name("QueueName").value(depth.queue()).build();
         Dimension groupName = Dimension.builder().name("AutoScalingGroupName").value(group).build();
         long backlog = depth.visible() + depth.inFlight();
