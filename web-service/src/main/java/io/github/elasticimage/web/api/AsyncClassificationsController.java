@@ -3,12 +3,14 @@ package io.github.elasticimage.web.api;
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.web.auth.ApiKeyFilter;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
 import io.micronaut.http.annotation.Get;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Part;
 import io.micronaut.http.annotation.PathVariable;
 import io.micronaut.http.annotation.Post;
@@ -66,12 +68,20 @@ public class AsyncClassificationsController {
     @Post
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
-    public HttpResponse<Classification> submit(@RequestAttribute(ApiKeyFilter.OWNER) @Nullable String owner,
+    public HttpResponse<Classification> submit(HttpRequest<?> request,
+                                               @RequestAttribute(ApiKeyFilter.OWNER) @Nullable String owner,
                                                @Part("myfile") @Nullable CompletedFileUpload myfile,
                                                @Part("inputFile") @Nullable CompletedFileUpload inputFile,
-                                               @Part("file") @Nullable CompletedFileUpload file) {
-        Upload upload = Upload.of(inspector, myfile, inputFile, file);
-        String id = service.submit(upload.bytes(), upload.contentType(), upload.fileName(), owner);
+                                               @Part("file") @Nullable CompletedFileUpload file,
+                                               @Header(IdempotencyKey.HEADER) @Nullable String idempotencyHeader) {
+        String idempotencyKey = IdempotencyKey.check(idempotencyHeader);
+        String id;
+        try {
+            Upload upload = Upload.of(inspector, myfile, inputFile, file);
+            id = service.submit(upload.bytes(), upload.contentType(), upload.fileName(), owner, idempotencyKey);
+        } finally {
+            Admission.release(request); // stored (or refused): its bytes no longer count against MAX_UPLOAD_MEMORY
+        }
         String url = statusUrl(id);
         return HttpResponse.<Classification>status(HttpStatus.ACCEPTED)
                 .headers(h -> h.location(URI.create(url)))

@@ -7,25 +7,33 @@ import io.github.elasticimage.web.queue.JobQueue;
 import io.github.elasticimage.web.queue.PendingRequests;
 import io.github.elasticimage.web.queue.QueueException;
 import io.github.elasticimage.web.queue.ResponseQueue;
+import io.github.elasticimage.web.storage.IdempotencyStore;
 import io.github.elasticimage.web.storage.ImageStore;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpStatus;
+import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
  * The web tier's one job: store the upload, queue a request naming this instance's response queue, and complete the
- * caller's future when the matching answer arrives (or fail it on timeout).
+ * caller's future when the matching answer arrives (or fail it on timeout). A request with an {@code Idempotency-Key}
+ * already used (with the same API key, on any instance) is not classified again: it gets the first request's id, and a
+ * synchronous caller waits for that request's stored result.
  */
 @Singleton
 public class ClassificationService {
@@ -37,9 +45,17 @@ public class ClassificationService {
     private final ResponseQueue responses;
     private final PendingRequests pending;
     private final WebProperties properties;
+    private final IdempotencyStore idempotency;
+    /** Polls the output bucket for the result of a request that a retry (same Idempotency-Key) waits for. */
+    private final ScheduledExecutorService resultPoller = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "idempotent-result-poller");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public ClassificationService(ImageStore store, JobQueue jobs, ResponseQueue responses, PendingRequests pending,
-                                 WebProperties properties) {
+                                 WebProperties properties, IdempotencyStore idempotency) {
+        this.idempotency = idempotency;
         this.store = store;
         this.jobs = jobs;
         this.responses = responses;
@@ -52,7 +68,7 @@ public class ClassificationService {
      * {@link WebException} (failed classification, timeout).
      */
     public CompletableFuture<ClassificationResult> classify(byte[] image, String contentType, String fileName,
-                                                            @Nullable String owner) {
+                                                            @Nullable String owner, @Nullable String idempotencyKey) {
         String id = UUID.randomUUID().toString();
         long started = System.nanoTime();
         CompletableFuture<ClassificationResult> answer;
@@ -62,7 +78,14 @@ public class ClassificationService {
             throw new WebException.CapacityExceeded(e.max());
         }
         try {
-            enqueue(id, image, contentType, fileName, owner);
+            String first = claim(id, image, owner, idempotencyKey);
+            if (!first.equals(id)) {
+                pending.remove(id);
+                LOG.info("classify id={} file={}: a retry (Idempotency-Key), waiting for the first request's result",
+                        first, fileName);
+                return storedResult(first, owner);
+            }
+            enqueue(id, image, contentType, fileName, owner, idempotencyKey);
         } catch (RuntimeException e) {
             pending.remove(id);
             throw e;
@@ -99,9 +122,15 @@ public class ClassificationService {
     }
 
     /** Submits an image without waiting; its result appears in the output bucket under the returned id. */
-    public String submit(byte[] image, String contentType, String fileName, @Nullable String owner) {
+    public String submit(byte[] image, String contentType, String fileName, @Nullable String owner,
+                         @Nullable String idempotencyKey) {
         String id = UUID.randomUUID().toString();
-        enqueue(id, image, contentType, fileName, owner);
+        String first = claim(id, image, owner, idempotencyKey);
+        if (!first.equals(id)) {
+            LOG.info("submit id={} file={}: a retry (Idempotency-Key), not queued again", first, fileName);
+            return first;
+        }
+        enqueue(id, image, contentType, fileName, owner, idempotencyKey);
         LOG.info("submit id={} file={} (asynchronous)", id, fileName);
         return id;
     }
@@ -133,11 +162,67 @@ public class ClassificationService {
                 owner.getBytes(StandardCharsets.UTF_8), stored.owner().getBytes(StandardCharsets.UTF_8));
     }
 
-    private void enqueue(String id, byte[] image, String contentType, String fileName, @Nullable String owner) {
+    /**
+     * The request id an {@code Idempotency-Key} stands for: {@code id} when there is no key or this request is its
+     * first use, else the first request's id (after checking that the image is the same).
+     */
+    private String claim(String id, byte[] image, @Nullable String owner, @Nullable String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return id;
+        }
+        IdempotencyStore.Claim mine = new IdempotencyStore.Claim(id, sha256(image));
+        IdempotencyStore.Claim first;
+        try {
+            first = idempotency.claim(owner, idempotencyKey, mine);
+        } catch (RuntimeException e) {
+            throw new WebException.BackendUnavailable("result storage", id, e);
+        }
+        if (!first.imageSha256().equals(mine.imageSha256())) {
+            throw new WebException.IdempotencyKeyReused(first.id());
+        }
+        return first.id();
+    }
+
+    /**
+     * The stored outcome of an earlier request, polled from the output bucket (its answer goes to the instance that
+     * queued it): a DONE result, or exceptionally a {@link WebException} (failed classification, timeout).
+     */
+    private CompletableFuture<ClassificationResult> storedResult(String id, @Nullable String owner) {
+        CompletableFuture<ClassificationResult> future = new CompletableFuture<>();
+        long deadline = System.nanoTime() + properties.resultTimeout().toNanos();
+        Runnable poll = new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    Optional<ClassificationResult> result = result(id, owner);
+                    if (result.isPresent()) {
+                        if (result.get().isDone()) {
+                            future.complete(result.get());
+                        } else {
+                            future.completeExceptionally(failure(result.get()));
+                        }
+                    } else if (System.nanoTime() > deadline) {
+                        future.completeExceptionally(new WebException.ResultTimeout(id,
+                                properties.resultTimeout().toSeconds()));
+                    } else {
+                        resultPoller.schedule(this, 500, TimeUnit.MILLISECONDS);
+                    }
+                } catch (RuntimeException e) {
+                    future.completeExceptionally(e);
+                }
+            }
+        };
+        poll.run();
+        return future;
+    }
+
+    private void enqueue(String id, byte[] image, String contentType, String fileName, @Nullable String owner,
+                         @Nullable String idempotencyKey) {
         ImageStore.StoredImage stored;
         try {
             stored = store.put(id, image, contentType, owner);
         } catch (RuntimeException e) {
+            forgetQuietly(owner, idempotencyKey);
             throw new WebException.BackendUnavailable("image storage", id, e);
         }
         try {
@@ -145,8 +230,35 @@ public class ClassificationService {
                     System.currentTimeMillis(), owner));
         } catch (RuntimeException e) {
             deleteQuietly(stored);
+            forgetQuietly(owner, idempotencyKey);
             throw new WebException.BackendUnavailable("request queue", id, e);
         }
+    }
+
+    /** A request that was not queued releases its Idempotency-Key, so that a retry is classified. */
+    private void forgetQuietly(@Nullable String owner, @Nullable String idempotencyKey) {
+        if (idempotencyKey == null) {
+            return;
+        }
+        try {
+            idempotency.forget(owner, idempotencyKey);
+        } catch (RuntimeException e) {
+            LOG.warn("could not release an Idempotency-Key (a retry with it waits for a request that was never "
+                    + "queued, until RESULT_TIMEOUT): {}", e.toString());
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @PreDestroy
+    void stopPolling() {
+        resultPoller.shutdownNow();
     }
 
     private static WebException failure(ClassificationResult result) {

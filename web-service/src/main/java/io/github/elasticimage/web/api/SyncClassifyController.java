@@ -1,5 +1,6 @@
 package io.github.elasticimage.web.api;
 
+import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.web.auth.ApiKeyFilter;
 import io.micronaut.core.annotation.Nullable;
 import io.micronaut.http.HttpRequest;
@@ -7,6 +8,7 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.annotation.Consumes;
 import io.micronaut.http.annotation.Controller;
+import io.micronaut.http.annotation.Header;
 import io.micronaut.http.annotation.Part;
 import io.micronaut.http.annotation.Post;
 import io.micronaut.http.annotation.RequestAttribute;
@@ -44,15 +46,26 @@ public class SyncClassifyController {
                                                        @RequestAttribute(ApiKeyFilter.OWNER) @Nullable String owner,
                                                        @Part("myfile") @Nullable CompletedFileUpload myfile,
                                                        @Part("inputFile") @Nullable CompletedFileUpload inputFile,
-                                                       @Part("file") @Nullable CompletedFileUpload file) {
-        Upload upload = Upload.of(inspector, myfile, inputFile, file);
+                                                       @Part("file") @Nullable CompletedFileUpload file,
+                                                       @Header(IdempotencyKey.HEADER) @Nullable String idempotencyHeader) {
+        String idempotencyKey = IdempotencyKey.check(idempotencyHeader);
         boolean json = request.accept().stream().anyMatch(t -> t.matches(MediaType.APPLICATION_JSON_TYPE)
                 && !"*".equals(t.getType()));
-        return service.classify(upload.bytes(), upload.contentType(), upload.fileName(), owner).thenApply(result -> json
-                ? HttpResponse.ok(ClassifyResponse.of(result, upload.fileName()))
-                        .contentType(MediaType.APPLICATION_JSON_TYPE)
-                : HttpResponse.ok(upload.viaInputFile()
-                        ? FileNames.stem(upload.fileName()) + ":" + result.label()
-                        : result.label()).contentType(MediaType.TEXT_PLAIN_TYPE));
+        String fileName;
+        boolean viaInputFile;
+        CompletableFuture<ClassificationResult> answer;
+        try {
+            Upload upload = Upload.of(inspector, myfile, inputFile, file);
+            fileName = upload.fileName();
+            viaInputFile = upload.viaInputFile();
+            answer = service.classify(upload.bytes(), upload.contentType(), fileName, owner, idempotencyKey);
+        } finally {
+            Admission.release(request); // stored (or refused): its bytes no longer count against MAX_UPLOAD_MEMORY
+        }
+        // What follows runs when the answer comes, maybe a minute later: it must not hold the upload (only its name).
+        return answer.thenApply(result -> json
+                ? HttpResponse.ok(ClassifyResponse.of(result, fileName)).contentType(MediaType.APPLICATION_JSON_TYPE)
+                : HttpResponse.ok(viaInputFile ? FileNames.stem(fileName) + ":" + result.label() : result.label())
+                        .contentType(MediaType.TEXT_PLAIN_TYPE));
     }
 }

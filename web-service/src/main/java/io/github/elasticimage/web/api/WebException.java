@@ -34,6 +34,14 @@ public abstract class WebException extends RuntimeException {
         }
     }
 
+    /** An {@code Idempotency-Key} was used before with another image (422). */
+    public static final class IdempotencyKeyReused extends WebException {
+        public IdempotencyKeyReused(String requestId) {
+            super(HttpStatus.UNPROCESSABLE_ENTITY, "this Idempotency-Key was used for another image (request "
+                    + requestId + "); use a new key for a new image", requestId, null);
+        }
+    }
+
     /** No accepted API key (401 with {@code WWW-Authenticate: Bearer}); the message never contains the key. */
     public static final class Unauthorized extends WebException {
         public Unauthorized(String message) {
@@ -55,11 +63,17 @@ public abstract class WebException extends RuntimeException {
         }
     }
 
-    /** This instance already holds as many waiting callers as it may (503 with Retry-After). */
+    /**
+     * This instance already holds as many waiting callers, or as many upload bytes, as it may (503 with Retry-After;
+     * {@link Admission}).
+     */
     public static final class CapacityExceeded extends WebException {
         public CapacityExceeded(int max) {
-            super(HttpStatus.SERVICE_UNAVAILABLE, "too many requests in progress on this instance (limit " + max
-                    + "); retry later", null, null);
+            this("too many requests in progress on this instance (limit " + max + ")");
+        }
+
+        public CapacityExceeded(String what) {
+            super(HttpStatus.SERVICE_UNAVAILABLE, what + "; retry later", null, null);
         }
     }
 
