@@ -50,6 +50,9 @@ class BackpressureTest {
         properties.put("micronaut.server.port", -1);
         properties.put("app.web.max-pending", maxPending);
         properties.put("app.web.result-timeout", timeout);
+        // callers send chunked (no Content-Length), each counted at MAX_UPLOAD_SIZE until stored: this test bounds
+        // waiting callers (MAX_PENDING), so the byte bound must not refuse them first (AdmissionTest covers it)
+        properties.put("app.web.max-upload-memory", "20GB");
         return properties;
     }
 

@@ -84,6 +84,8 @@ class RoutingTest {
     private static Map<String, Object> properties() {
         Map<String, Object> properties = new java.util.HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("micronaut.server.port", -1);
+        // its callers send chunked (no Content-Length), each counted at MAX_UPLOAD_SIZE: room for all of them at once
+        properties.put("app.web.max-upload-memory", "2GB");
         return properties;
     }
 }
