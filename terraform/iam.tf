@@ -85,6 +85,14 @@ locals {
         Resource = ["${local.output_bucket_arn}/*.json"]
       },
       {
+        # S3IdempotencyStore: an Idempotency-Key's record is idempotency/<hash>.json (read and conditionally written
+        # under the statement above); a request that fails to queue deletes its record so a retry can go ahead.
+        Sid      = "ReleaseIdempotencyKeys"
+        Effect   = "Allow"
+        Action   = ["s3:DeleteObject"]
+        Resource = ["${local.output_bucket_arn}/idempotency/*"]
+      },
+      {
         # HeadBucket in the health check.
         Sid      = "HeadBuckets"
         Effect   = "Allow"

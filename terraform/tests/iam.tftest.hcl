@@ -70,6 +70,14 @@ run "iam_has_no_wildcards_beyond_the_documented_one" {
     error_message = "A resource pattern reaches outside this deployment's buckets, log groups and response queues."
   }
 
+  # The web tier deletes objects only where it writes them: uploads, and Idempotency-Key records (never results).
+  assert {
+    condition = sort(flatten([
+      for s in jsondecode(aws_iam_role_policy.web.policy).Statement : s.Resource if contains(s.Action, "s3:DeleteObject")
+    ])) == sort(["${aws_s3_bucket.this["input"].arn}/uploads/*", "${aws_s3_bucket.this["output"].arn}/idempotency/*"])
+    error_message = "The web tier may delete uploads and Idempotency-Key records only."
+  }
+
   # The web tier creates and deletes only queues under its prefix; workers answer only there.
   assert {
     condition = alltrue([
