@@ -1,5 +1,6 @@
 package io.github.elasticimage.classifier;
 
+import io.github.elasticimage.classifier.model.NativeLibraryPreload;
 import io.micronaut.runtime.Micronaut;
 
 /** Entry point of a classifier worker. */
@@ -14,6 +15,8 @@ public final class Application {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        // libtorch loads beside the context start (the classifier waits for it before it loads the model).
+        NativeLibraryPreload.start();
         Micronaut.build(args).mainClass(Application.class).banner(false).start();
     }
 }

@@ -19,7 +19,8 @@ import java.util.List;
  * @param mean          per-channel (RGB) mean subtracted after scaling to [0,1] ({@code MODEL_MEAN})
  * @param std           per-channel (RGB) standard deviation divided by ({@code MODEL_STD})
  * @param applySoftmax  whether the model returns raw scores that need a softmax ({@code MODEL_SOFTMAX})
- * @param warmupRuns    inferences run on a blank image before the worker takes work ({@code MODEL_WARMUP_RUNS})
+ * @param warmupRuns    synthetic images classified (decode, preprocess, inference) on the inference threads before
+ *                      the worker takes work, the JIT warm-up ({@code MODEL_WARMUP_RUNS}; 0: none)
  */
 @ConfigurationProperties("app.model")
 public record ModelProperties(

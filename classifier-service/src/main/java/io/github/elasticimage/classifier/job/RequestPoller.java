@@ -5,6 +5,7 @@ import io.github.elasticimage.aws.QueueUrls;
 import io.github.elasticimage.aws.ResourceNames;
 import io.github.elasticimage.classifier.config.WorkerProperties;
 import io.github.elasticimage.classifier.lifecycle.LifecycleGate;
+import io.github.elasticimage.classifier.model.InferencePool;
 import io.micronaut.context.annotation.Context;
 import io.micronaut.context.event.ApplicationEventListener;
 import io.micronaut.runtime.server.event.ServerStartupEvent;
@@ -29,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code MAX_IN_FLIGHT}, so a busy worker leaves work to others), and runs each job on its own job thread; the CPU part
  * of each job runs on the {@code WORKER_THREADS} inference threads
  * ({@link io.github.elasticimage.classifier.model.InferencePool}). On shutdown it stops
- * receiving and lets the jobs in flight finish (graceful drain). It receives only while the {@link LifecycleGate} is
+ * receiving and lets the jobs in flight finish (graceful drain). It receives only once the JIT warm-up is done
+ * ({@link InferencePool#awaitWarm}) and while the {@link LifecycleGate} is
  * open (with {@code LIFECYCLE_GATE=imds}: while the instance is InService); what a long poll brings after the gate
  * closed is made visible again at once, and the jobs in flight finish.
  */
@@ -46,6 +48,7 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     private final WorkerProperties properties;
     private final VisibilityExtender visibility;
     private final LifecycleGate gate;
+    private final InferencePool inference;
     /** Requests held at once: at least one per inference thread, {@code MAX_IN_FLIGHT} in all. */
     private final int slots;
     private final Semaphore freeThreads;
@@ -55,7 +58,9 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     private Thread receiver;
 
     public RequestPoller(SqsClient sqs, QueueUrls queueUrls, ResourceNames names, JobProcessor processor,
-                         WorkerProperties properties, VisibilityExtender visibility, LifecycleGate gate) {
+                         WorkerProperties properties, VisibilityExtender visibility, LifecycleGate gate,
+                         InferencePool inference) {
+        this.inference = inference;
         this.visibility = visibility;
         this.gate = gate;
         this.sqs = sqs;
@@ -93,14 +98,15 @@ public class RequestPoller implements ApplicationEventListener<ServerStartupEven
     }
 
     /**
-     * One long poll for as many requests as there are free job slots, each started on its own; none while the
-     * lifecycle gate is closed (this round then waits up to 1 s for it and ends). It waits for half the slots to be free
-     * ({@link #receiveBatch}): an idle worker has them all free, so it polls at once, while a busy one receives two or
-     * more requests per call instead of one per finished job (half the receive calls under load, each of them CPU on
-     * the worker and at SQS), and the half still in flight keeps the inference threads fed meanwhile.
+     * One long poll for as many requests as there are free job slots, each started on its own; none before the JIT
+     * warm-up is done or while the lifecycle gate is closed (this round then waits up to 1 s for them and ends). It
+     * waits for half the slots to be free ({@link #receiveBatch}): an idle worker has them all free, so it polls at
+     * once, while a busy one receives two or more requests per call instead of one per finished job (half the receive
+     * calls under load, each of them CPU on the worker and at SQS), and the half still in flight keeps the inference
+     * threads fed meanwhile.
      */
     private void receiveAndStart(String url) throws InterruptedException {
-        if (!gate.awaitOpen(Duration.ofSeconds(1))) {
+        if (!inference.awaitWarm(Duration.ofSeconds(1)) || !gate.awaitOpen(Duration.ofSeconds(1))) {
             return;
         }
         int batch = receiveBatch(slots);

@@ -28,7 +28,7 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * {@link ImageClassifier} with DJL's PyTorch engine: one TorchScript model loaded once and warmed up, one
+ * {@link ImageClassifier} with DJL's PyTorch engine: one TorchScript model loaded and checked once, one
  * {@link Predictor} per calling thread (predictors are not thread-safe).
  */
 @Singleton
@@ -59,6 +59,7 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
                 .optModelPath(modelFile)
                 .optTranslator(new TensorTranslator(modelProperties.inputSize(), modelProperties.applySoftmax()))
                 .build();
+        NativeLibraryPreload.await();
         try {
             this.model = criteria.loadModel();
         } catch (ModelNotFoundException | MalformedModelException | IOException e) {
@@ -70,22 +71,23 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
             return p;
         });
         long loaded = System.nanoTime();
-        warmUp(modelProperties.warmupRuns());
-        LOG.info("model {} loaded in {} ms, warmed up in {} ms ({} labels, input {}x{}, intra-op {}, inter-op {})",
+        checkOutput();
+        LOG.info("model {} loaded in {} ms, checked in {} ms ({} labels, input {}x{}, intra-op {}, inter-op {})",
                 modelFile.getFileName(), (loaded - started) / 1_000_000, (System.nanoTime() - loaded) / 1_000_000,
                 labels.size(), modelProperties.inputSize(), modelProperties.inputSize(),
                 workerProperties.intraOpThreads(), workerProperties.interOpThreads());
     }
 
-    private void warmUp(int runs) {
+    /**
+     * One inference on a blank image: the model must return one score per label. (The JIT warm-up, on the inference
+     * threads through the whole path, is {@link InferencePool}'s.)
+     */
+    private void checkOutput() {
         BufferedImage blank = new BufferedImage(preprocessor.size(), preprocessor.size(), BufferedImage.TYPE_INT_RGB);
-        float[] input = preprocessor.toTensor(blank);
-        for (int i = 0; i < runs; i++) {
-            float[] scores = predict(input);
-            if (scores.length != labels.size()) {
-                throw new IllegalStateException("the model returns " + scores.length + " scores but the labels file has "
-                        + labels.size() + " labels");
-            }
+        float[] scores = predict(preprocessor.toTensor(blank));
+        if (scores.length != labels.size()) {
+            throw new IllegalStateException("the model returns " + scores.length + " scores but the labels file has "
+                    + labels.size() + " labels");
         }
     }
 

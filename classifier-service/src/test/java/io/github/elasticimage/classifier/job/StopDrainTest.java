@@ -80,6 +80,8 @@ class StopDrainTest {
         properties.put("app.worker.wait-seconds", "1");
         properties.put("micronaut.server.port", "-1");
         properties.put(ENABLED, "true");
+        // The fake classifier blocks: no warm-up through it (the warm-up is not the subject here).
+        properties.put("app.model.warmup-runs", "0");
         EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties);
         CompletableFuture<Void> stopped;
         String id = UUID.randomUUID().toString();
