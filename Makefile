@@ -91,6 +91,12 @@ bench-local-scaling: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## Bursts o
 	  || { tail -50 target/bench-local-scaling.log; exit 1; }; \
 	cat system-tests/target/local-scaling.txt
 
+COLD_START_ARGS ?=
+.PHONY: cold-start
+cold-start: $(LOCAL_CLOUD_JAR) $(WEB_JAR) $(CLASSIFIER_JAR) ## A new worker's start to its first answer, system running (3 starts; COLD_START_ARGS="--help")
+	java -cp $(LOCAL_CLOUD_JAR) io.github.elasticimage.local.ColdStartCommand --web-jar $(WEB_JAR) \
+	  --classifier-jar $(CLASSIFIER_JAR) $(COLD_START_ARGS)
+
 BATCH_SIZES ?= 1 2 4 8
 BATCH_MODELS ?= classpath:model/mobilenet_v2_int8.pt $(SHARED_DIR)/models/mobilenet_v2_fp32/mobilenet_v2_fp32.pt
 

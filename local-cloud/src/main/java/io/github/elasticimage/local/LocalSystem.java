@@ -60,10 +60,19 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
      *                       workers on one core as on a one-core host (empty: none)
      * @param workerBootNice CPU niceness of a worker started by {@link #requestWorkers(int)} until it is ready
      *                       (the policy's local.bootNice; 0 = normal priority)
+     * @param workerJvm      the workers' java and class-data cache ({@link WorkerJvm}; {@link WorkerJvm#plain()}: this
+     *                       JVM, no cache); a missing cache is built before the first worker starts
      */
     public record Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
                            List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv,
-                           List<String> workerCommand, int workerBootNice) {
+                           List<String> workerCommand, int workerBootNice, WorkerJvm workerJvm) {
+
+        public Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
+                        List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv,
+                        List<String> workerCommand, int workerBootNice) {
+            this(host, webPort, webJar, classifierJar, webJvmArgs, workerJvmArgs, workerEnv, webEnv, workerCommand,
+                    workerBootNice, WorkerJvm.plain());
+        }
 
         public Settings(String host, int webPort, Path webJar, Path classifierJar, List<String> webJvmArgs,
                         List<String> workerJvmArgs, Map<String, String> workerEnv, Map<String, String> webEnv,
@@ -139,6 +148,8 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
                 settings.host(), settings.webPort(), out);
         LocalSystem stack = new LocalSystem(cloud, settings, out, web);
         try {
+            // While the web tier boots: the workers' class-data cache, when it is missing (once per build).
+            WorkerStartupCache.ensure(settings, stack.workerEnvironment("cache-training"), out);
             stack.scaleWorkersTo(workers);
             web.awaitHealthy(START_TIMEOUT);
         } catch (RuntimeException e) {
@@ -172,11 +183,39 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
 
     private ServiceProcess startWorker(int nice) {
         int n = workerSequence.incrementAndGet();
+        return startWorker("worker-" + n, settings, settings.workerJvm().startArgs(), workerEnvironment("worker-" + n),
+                nice, out);
+    }
+
+    /** A worker's environment: the local servers', the settings' extra, its id. */
+    Map<String, String> workerEnvironment(String id) {
         Map<String, String> env = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
         env.putAll(settings.workerEnv());
-        env.put("WORKER_ID", "worker-" + n);
-        return ServiceProcess.start("worker-" + n, settings.workerCommand(), settings.classifierJar(),
-                settings.workerJvmArgs(), env,
+        env.put("WORKER_ID", id);
+        return env;
+    }
+
+    /**
+     * Starts one worker process the way {@code make run} does: through the settings' command prefix, with their java,
+     * JVM options and class-data cache (when built), on a free port, at normal priority. The cold-start measurement
+     * starts its workers through here too.
+     */
+    public static ServiceProcess startWorker(String name, Settings settings, Map<String, String> env,
+                                             PrintStream out) {
+        return startWorker(name, settings, settings.workerJvm().startArgs(), env, 0, out);
+    }
+
+    /**
+     * The one launch path of a worker: {@code [nice -n N] [workerCommand] java [workerJvmArgs] [cacheArgs] -jar
+     * classifier.jar}; {@code cacheArgs} are the cache's start options, or its training options for the training run
+     * ({@link WorkerStartupCache}), so the cache is made by a worker started exactly as the ones that use it.
+     */
+    static ServiceProcess startWorker(String name, Settings settings, List<String> cacheArgs, Map<String, String> env,
+                                      int nice, PrintStream out) {
+        List<String> args = new ArrayList<>(settings.workerJvmArgs());
+        args.addAll(cacheArgs);
+        return ServiceProcess.start(name, settings.workerCommand(), settings.workerJvm().java(),
+                settings.classifierJar(), args, env,
                 settings.host(), LocalAwsServers.freePort(settings.host()), out, nice);
     }
 
@@ -294,6 +333,11 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
 
     public List<ServiceProcess> workers() {
         return List.copyOf(workers);
+    }
+
+    /** What this system runs (jars, JVM options, the workers' JVM and cache). */
+    public Settings settings() {
+        return settings;
     }
 
     public LocalAwsServers cloud() {

@@ -57,25 +57,20 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess start(String name, Path jar, List<String> jvmArgs, Map<String, String> env,
                                        String host, int port, PrintStream out) {
-        return start(name, List.of(), jar, jvmArgs, env, host, port, out, 0);
+        return start(name, List.of(), Path.of(System.getProperty("java.home"), "bin", "java"), jar, jvmArgs, env, host,
+                port, out, 0);
     }
 
     /**
-     * As {@link #start(String, Path, List, Map, String, int, PrintStream)}, run through {@code commandPrefix}: a
-     * command that runs the rest of the line, e.g. {@code taskset -c 1} to keep the process on one core (empty: none).
+     * As {@link #start(String, Path, List, Map, String, int, PrintStream)}, with another {@code java} executable and
+     * run through {@code commandPrefix}: a command that runs the rest of the line, e.g. {@code taskset -c 1} to keep
+     * the process on one core (empty: none), at CPU niceness {@code nice} (1-19, via {@code nice(1)}; 0 = normal
+     * priority, and normal too where {@code nice} is not installed) until {@link #resetPriority()}: a JVM booting
+     * beside working ones then takes only the CPU they leave.
      */
-    public static ServiceProcess start(String name, List<String> commandPrefix, Path jar, List<String> jvmArgs,
-                                       Map<String, String> env, String host, int port, PrintStream out) {
-        return start(name, commandPrefix, jar, jvmArgs, env, host, port, out, 0);
-    }
-
-    /**
-     * As {@link #start(String, List, Path, List, Map, String, int, PrintStream)}, at CPU niceness {@code nice} (1-19,
-     * via {@code nice(1)}; 0 = normal priority, and normal too where {@code nice} is not installed) until
-     * {@link #resetPriority()}: a JVM booting beside working ones then takes only the CPU they leave.
-     */
-    public static ServiceProcess start(String name, List<String> commandPrefix, Path jar, List<String> jvmArgs,
-                                       Map<String, String> env, String host, int port, PrintStream out, int nice) {
+    public static ServiceProcess start(String name, List<String> commandPrefix, Path java, Path jar,
+                                       List<String> jvmArgs, Map<String, String> env, String host, int port,
+                                       PrintStream out, int nice) {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("no such jar: " + jar.toAbsolutePath()
                     + " (build it first: make build, or mvn -DskipTests package)");
@@ -88,7 +83,7 @@ public final class ServiceProcess implements AutoCloseable {
             command.addAll(List.of("nice", "-n", Integer.toString(niceness)));
         }
         command.addAll(commandPrefix);
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add(java.toString());
         command.addAll(jvmArgs);
         command.add("-jar");
         command.add(jar.toAbsolutePath().toString());
@@ -238,6 +233,19 @@ public final class ServiceProcess implements AutoCloseable {
         return false;
     }
 
+    /** One {@code GET /health}: true on 200, false on any other answer or none (not listening yet). */
+    public boolean isHealthy() {
+        HttpRequest request = HttpRequest.newBuilder(baseUrl.resolve("/health")).timeout(Duration.ofSeconds(2)).build();
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     public String name() {
         return name;
     }
@@ -264,7 +272,9 @@ public final class ServiceProcess implements AutoCloseable {
         if (!process.isAlive()) {
             return;
         }
-        process.destroy();
+        // SIGTERM through the handle: Process.destroy() would also close our end of the output pipe, losing the lines
+        // the service writes while it stops (its drain, a class-data cache being written) and failing its writes.
+        process.toHandle().destroy();
         try {
             if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warn("{} (pid {}) did not stop within {}; killing it", name, process.pid(), grace);

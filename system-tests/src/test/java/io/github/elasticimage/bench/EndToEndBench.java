@@ -408,8 +408,8 @@ class EndToEndBench {
                 pin(pid, "0");
             }
             worker = ServiceProcess.start("worker-dedicated", List.of(TASKSET.toString(), "-c", "1"),
-                    ServiceJars.classifier(), LocalSystem.WORKER_JVM_ARGS, env, "127.0.0.1",
-                    LocalAwsServers.freePort("127.0.0.1"), System.out);
+                    Path.of(System.getProperty("java.home"), "bin", "java"), ServiceJars.classifier(), LocalSystem.WORKER_JVM_ARGS, env, "127.0.0.1",
+                    LocalAwsServers.freePort("127.0.0.1"), System.out, 0);
             worker.awaitHealthy(Duration.ofMinutes(2));
             List<Double> warm = warmUp(url, photos, requests, concurrency,
                     Integer.getInteger("bench.dedicatedWarmupMinRounds", 10));
