@@ -34,8 +34,9 @@ import java.util.concurrent.TimeUnit;
  * {@code POST /classify} while no worker runs; once it waits on the request queue, a worker is started through
  * {@link LocalSystem#startWorker} (the launch path of {@code make run}: same java, JVM options and class-data cache);
  * the figure is the time from that process start to the HTTP answer. It also prints when the worker's {@code /health}
- * first answered 200 (ready: model loaded and warmed up) and its RSS after the answer. The median of {@code --runs}
- * starts is the figure; each run is printed.
+ * first answered 200 (ready: model loaded and warmed up), the CPU seconds the worker used up to its answer (steadier
+ * than wall-clock time on a busy machine) and its RSS after the answer. The median of {@code --runs} starts is the
+ * figure; each run is printed.
  *
  * <p>{@link #measure} does the same against a running {@link LocalSystem} (the end-to-end bench calls it): it stops
  * that system's workers first (and waits 21 s for their last long polls to end), so that only the new worker can
@@ -96,7 +97,7 @@ public final class ColdStartCommand implements Callable<Integer> {
     Path classifierJar;
 
     /** One worker start. */
-    public record Run(double readySeconds, double answerSeconds, long rssMb, double burstSeconds) {
+    public record Run(double readySeconds, double answerSeconds, double cpuSeconds, long rssMb, double burstSeconds) {
     }
 
     /** The runs of one measurement and the worker JVM they used. */
@@ -114,10 +115,10 @@ public final class ColdStartCommand implements Callable<Integer> {
         /** {@code cold_start_s=... (median of [...]) ready_s=... rss_mb=... jvm=...}. */
         public String line() {
             double burst = median(runs.stream().map(Run::burstSeconds).toList());
-            return String.format(java.util.Locale.ROOT, "cold_start_s=%.2f (median of %s) ready_s=%.2f%s rss_mb=%d "
-                            + "cache=%s jvm=\"%s\"", coldStartSeconds(),
+            return String.format(java.util.Locale.ROOT, "cold_start_s=%.2f (median of %s) ready_s=%.2f cpu_s=%.2f%s "
+                            + "rss_mb=%d cache=%s jvm=\"%s\"", coldStartSeconds(),
                     runs.stream().map(r -> String.format(java.util.Locale.ROOT, "%.2f", r.answerSeconds())).toList(),
-                    readySeconds(), burst > 0 ? String.format(java.util.Locale.ROOT, " burst_s=%.2f", burst) : "",
+                    readySeconds(), median(runs.stream().map(Run::cpuSeconds).toList()), burst > 0 ? String.format(java.util.Locale.ROOT, " burst_s=%.2f", burst) : "",
                     runs.stream().mapToLong(Run::rssMb).max().orElse(0), cache, jvm);
         }
 
@@ -202,13 +203,15 @@ public final class ColdStartCommand implements Callable<Integer> {
                     throw new IllegalStateException("run " + i + ": the web tier answered " + response.statusCode()
                             + ": " + response.body());
                 }
+                double cpu = cpuSeconds(worker.pid());
+                long rss = rssMb(worker.pid());
                 double burstSeconds = burst > 0 ? burst(classify, image, burst) : 0;
-                Run run = new Run(seconds(ready == 0 ? answered : ready, started), seconds(answered, started),
-                        rssMb(worker.pid()), burstSeconds);
+                Run run = new Run(seconds(ready == 0 ? answered : ready, started), seconds(answered, started), cpu,
+                        rss, burstSeconds);
                 results.add(run);
                 progress.printf(java.util.Locale.ROOT, "cold-start: run %d/%d: ready_s=%.2f first_answer_s=%.2f "
-                        + "burst_s=%.2f rss_mb=%d (answer: %s)%n", i, runs, run.readySeconds(), run.answerSeconds(),
-                        run.burstSeconds(), run.rssMb(), response.body().strip());
+                        + "cpu_s=%.2f burst_s=%.2f rss_mb=%d (answer: %s)%n", i, runs, run.readySeconds(),
+                        run.answerSeconds(), run.cpuSeconds(), run.burstSeconds(), run.rssMb(), response.body().strip());
             } finally {
                 worker.stop(Duration.ofSeconds(30));
             }
@@ -256,6 +259,21 @@ public final class ColdStartCommand implements Callable<Integer> {
 
     private static double seconds(long end, long start) {
         return (end - start) / 1e9;
+    }
+
+    /**
+     * CPU seconds (user + system, all threads) a process has used, from /proc (0 where there is none): on a busy
+     * machine a steadier comparison than the wall-clock figures, which count the waits for the cores.
+     */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // After the command: state is field 3, utime 14 and stime 15 (proc(5)), in clock ticks (100 per second).
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Resident set of a process in MB, from /proc (0 where there is none). */
