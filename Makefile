@@ -156,7 +156,7 @@ JIB_FROM_ARG    = $(if $(JIB_FROM),-Djib.from.image=$(JIB_FROM))
 image-tars: ## Build both images as tars offline (jib:buildTar) into <service>/target/jib-image.tar; base: JIB_FROM (scratch)
 	$(MVN) -q -DskipTests -pl $(IMAGE_SERVICES) -am package jib:buildTar $(JIB_FROM_ARG)
 
-image-check: ## Build the image tars on a scratch base and check entrypoint, port, non-root user, model and libtorch layers
+image-check: ## Build the image tars on a scratch base and check entrypoint, port, non-root user, model and libtorch (unpacked) layers
 	$(MAKE) --no-print-directory image-tars JIB_FROM=scratch
 	image-smoke/check-image-tar.sh web-service/target/jib-image.tar \
 	  --main io.github.elasticimage.web.Application --port 8080 --port 8085 --jvm-flag -XX:+ExitOnOutOfMemoryError \
@@ -164,12 +164,14 @@ image-check: ## Build the image tars on a scratch base and check entrypoint, por
 	  --file 'app/resources/application\.yml'
 	image-smoke/check-image-tar.sh classifier-service/target/jib-image.tar \
 	  --main io.github.elasticimage.classifier.Application --port 8081 \
-	  --env DJL_OFFLINE=true --env DJL_CACHE_DIR=/tmp/djl-cache \
+	  --env DJL_OFFLINE=true --env DJL_CACHE_DIR=/opt/djl-cache \
 	  --jvm-flag -Duser.home=/tmp --jvm-flag -Dai.djl.offline=true --jvm-flag -Djava.awt.headless=true \
 	  --argfile /app/worker-jvm.options=$(WORKER_JVM_OPTIONS) --no-jvm-flag -Xmx \
 	  --file 'app/jib-classpath-file' \
 	  --file 'app/resources/model/mobilenet_v2_int8\.pt' --file 'app/resources/model/synset\.txt' \
-	  --file 'app/libs/pytorch-native-cpu-.*-linux-x86_64\.jar' --file 'app/libs/pytorch-jni-.*\.jar'
+	  --file 'app/libs/pytorch-native-cpu-.*-linux-x86_64\.jar' --file 'app/libs/pytorch-jni-.*\.jar' \
+	  --file 'opt/djl-cache/pytorch/[^/]+-cpu-linux-x86_64/libtorch_cpu\.so' \
+	  --file 'opt/djl-cache/pytorch/[^/]+-cpu-linux-x86_64/[0-9.]+-libdjl_torch\.so'
 	@echo "image-check: OK"
 
 images: ## Build both images (tag: IMAGE_TAG or the git commit) and push them to this deployment's ECR repositories (Jib)
