@@ -150,12 +150,17 @@ public final class WorkerJvm {
         return Integer.parseInt(m.group(1));
     }
 
-    /** A digest of what a cache must match: the JDK, the jar (path, size, time) and the JVM options. */
+    /**
+     * A digest of what a cache must match: the JDK, the jar (path, size, time) and the JVM options. Paths are
+     * normalised, so {@code make run} (from the project root) and the bench (from system-tests, {@code ../}) find the
+     * same file instead of each deleting the other's as stale.
+     */
     private static String key(Path home, String version, Path jar, List<String> jvmArgs) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            String text = home.toAbsolutePath() + "\n" + version + "\n" + jar.toAbsolutePath() + "\n"
-                    + Files.size(jar) + "\n" + Files.getLastModifiedTime(jar).toMillis() + "\n" + String.join(" ", jvmArgs);
+            String text = home.toAbsolutePath().normalize() + "\n" + version + "\n"
+                    + jar.toAbsolutePath().normalize() + "\n" + Files.size(jar) + "\n"
+                    + Files.getLastModifiedTime(jar).toMillis() + "\n" + String.join(" ", jvmArgs);
             return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + jar + " (build it first: make build)", e);

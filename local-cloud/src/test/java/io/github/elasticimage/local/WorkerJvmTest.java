@@ -56,6 +56,10 @@ class WorkerJvmTest {
         Files.writeString(first.cacheFile(), "archive");
 
         assertEquals(first.cacheFile(), WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, OPTIONS).cacheFile());
+        Path sameJarOtherwiseNamed = dir.resolve("cache").resolve("..").resolve("classifier.jar");
+        assertEquals(first.cacheFile(),
+                WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, sameJarOtherwiseNamed, OPTIONS).cacheFile());
+        assertTrue(Files.exists(first.cacheFile()), "the same jar under another path keeps its cache");
         WorkerJvm otherOptions = WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, List.of("-Xmx512m"));
         assertNotEquals(first.cacheFile(), otherOptions.cacheFile());
 
