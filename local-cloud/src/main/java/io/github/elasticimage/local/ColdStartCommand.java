@@ -68,7 +68,7 @@ public final class ColdStartCommand implements Callable<Integer> {
     @Option(names = "--warmup-images", description = "MODEL_WARMUP_RUNS of the worker (default: the worker's own).")
     Integer warmupImages;
 
-    @Option(names = "--worker-cache", defaultValue = "auto",
+    @Option(names = "--worker-cache", defaultValue = WorkerJvm.DEFAULT_MODE,
             description = "auto, appcds or none, as make run's --worker-cache (default: ${DEFAULT-VALUE}).")
     String workerCache;
 
@@ -134,8 +134,12 @@ public final class ColdStartCommand implements Callable<Integer> {
         Path log = dataDir.resolve("cold-start.log");
         try (PrintStream out = new PrintStream(Files.newOutputStream(log), true)) {
             String host = "127.0.0.1";
-            Map<String, String> workerEnv = warmupImages == null ? Map.of()
-                    : Map.of("MODEL_WARMUP_RUNS", Integer.toString(warmupImages));
+            // A short long poll for the training run too, whose last poll must not take the first measured request.
+            Map<String, String> workerEnv = new java.util.LinkedHashMap<>(Map.of("RECEIVE_WAIT_SECONDS",
+                    Integer.toString(RECEIVE_WAIT_SECONDS)));
+            if (warmupImages != null) {
+                workerEnv.put("MODEL_WARMUP_RUNS", Integer.toString(warmupImages));
+            }
             WorkerJvm jvm = WorkerJvm.resolve(workerCache, workerJavaHome, cacheDir, classifierJar,
                     LocalSystem.WORKER_JVM_ARGS);
             System.out.println("cold-start: worker " + jvm.describe() + "; services' output in " + log);
@@ -153,7 +157,8 @@ public final class ColdStartCommand implements Callable<Integer> {
 
     /**
      * Starts {@code runs} workers one after another on {@code stack} (whose workers are stopped first) and times each
-     * from process start to the answer of a request queued before it started.
+     * from process start to the answer of a request queued before it started; the workers are the stack's own
+     * (its settings' java, cache, JVM options, command prefix and environment).
      *
      * @param burst    requests sent at once after the first answer (0: none), timed as {@link Run#burstSeconds()}
      * @param out      where the workers' output goes
@@ -161,13 +166,31 @@ public final class ColdStartCommand implements Callable<Integer> {
      */
     public static Result measure(LocalSystem stack, int runs, int burst, PrintStream out, PrintStream progress)
             throws InterruptedException {
+        return measure(stack, stack.settings(), runs, burst, out, progress);
+    }
+
+    /**
+     * As {@link #measure(LocalSystem, int, int, PrintStream, PrintStream)}, the workers started from {@code workers}
+     * (their java, class-data cache, JVM options, command prefix and extra environment; jar and host as the stack's)
+     * rather than the stack's own settings: the end-to-end bench runs its stack with its own worker settings and
+     * measures the cold start of {@code make run}'s workers ({@link #makeRunWorkers}). Their class-data cache is built
+     * first when it is missing, as {@code make run} does ({@link WorkerStartupCache}).
+     */
+    public static Result measure(LocalSystem stack, LocalSystem.Settings workers, int runs, int burst,
+                                 PrintStream out, PrintStream progress) throws InterruptedException {
         if (stack.runningWorkers() > 0) {
             stack.scaleWorkersTo(0);
             // A stopped worker's last long poll stays open in the SQS server until its wait ends, and would take (and
             // hide for the visibility timeout) the next request: let those polls end first.
             Thread.sleep(Duration.ofSeconds(MAX_RECEIVE_WAIT_SECONDS + 1).toMillis());
         }
-        LocalSystem.Settings settings = stack.settings();
+        if (workers.workerJvm().needsTraining()) {
+            Map<String, String> env = LocalSystem.workerEnvironment(stack.cloud(), workers, "cache-training");
+            env.put("RECEIVE_WAIT_SECONDS", Integer.toString(RECEIVE_WAIT_SECONDS));
+            WorkerStartupCache.ensure(workers, env, out);
+            Thread.sleep(Duration.ofSeconds(RECEIVE_WAIT_SECONDS).toMillis() + 500);
+        }
+        LocalSystem.Settings settings = workers;
         WorkerJvm jvm = settings.workerJvm();
         List<Run> results = new ArrayList<>();
         byte[] image = syntheticImage();
@@ -180,7 +203,7 @@ public final class ColdStartCommand implements Callable<Integer> {
                     HttpResponse.BodyHandlers.ofString());
             awaitQueued(stack.cloud(), queueUrl, answer);
             long started = System.nanoTime();
-            Map<String, String> env = stack.workerEnvironment("cold-start-" + i);
+            Map<String, String> env = LocalSystem.workerEnvironment(stack.cloud(), settings, "cold-start-" + i);
             env.put("RECEIVE_WAIT_SECONDS", Integer.toString(RECEIVE_WAIT_SECONDS));
             ServiceProcess worker = LocalSystem.startWorker("cold-start-" + i, settings, env, out);
             try {
@@ -218,6 +241,19 @@ public final class ColdStartCommand implements Callable<Integer> {
             Thread.sleep(Duration.ofSeconds(RECEIVE_WAIT_SECONDS).toMillis() + 500);
         }
         return new Result(jvm.describe(), jvm.cacheName(), results);
+    }
+
+    /**
+     * The workers of a default {@code make run} ({@code LocalCloudCommand} with no option but the jars) on the stack
+     * {@code stack} describes: its jar and host, make run's worker JVM options, no extra environment, no command
+     * prefix, and its worker JVM and class-data cache ({@value WorkerJvm#DEFAULT_MODE}) with the cache in
+     * {@code cacheDir} (make run's is {@code .local-cloud/worker-cache}).
+     */
+    public static LocalSystem.Settings makeRunWorkers(LocalSystem.Settings stack, Path cacheDir) {
+        WorkerJvm jvm = WorkerJvm.resolve(WorkerJvm.DEFAULT_MODE, null, cacheDir, stack.classifierJar(),
+                LocalSystem.WORKER_JVM_ARGS);
+        return new LocalSystem.Settings(stack.host(), stack.webPort(), stack.webJar(), stack.classifierJar(),
+                stack.webJvmArgs(), LocalSystem.WORKER_JVM_ARGS, Map.of(), stack.webEnv(), List.of(), 0, jvm);
     }
 
     /** Seconds until {@code n} requests sent at once are all answered (each must be a 200). */

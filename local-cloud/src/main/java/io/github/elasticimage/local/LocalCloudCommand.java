@@ -105,11 +105,15 @@ public final class LocalCloudCommand implements Callable<Integer> {
                     + "as on a one-core host (default: none).")
     List<String> workerCommand = new ArrayList<>();
 
-    @Option(names = "--worker-cache", defaultValue = "auto",
+    @Option(names = "--worker-cache", defaultValue = WorkerJvm.DEFAULT_MODE,
             description = "Workers' class-data cache, built under <data-dir>/worker-cache by a training run when the "
                     + "classifier jar, the JDK or the JVM options changed: auto (an AOT cache on Java 25+, an AppCDS "
                     + "archive on 17-24), appcds, or none (this JVM, no cache). Default: ${DEFAULT-VALUE}.")
     String workerCache;
+
+    @Option(names = "--worker-cache-dir", description = "Folder of the workers' class-data cache (default: "
+            + "<data-dir>/worker-cache).")
+    Path workerCacheDir;
 
     @Option(names = "--worker-java-home", description = "JDK of the workers (default: $" + WorkerJvm.JAVA_HOME_ENV
             + ", else " + WorkerJvm.TEMURIN_25 + " when present, else the JVM running this).")
@@ -164,7 +168,8 @@ public final class LocalCloudCommand implements Callable<Integer> {
             // The web tier can show the autoscaler's decisions (SCALING_TIMELINE_URL in its application.yml).
             webEnv.put("SCALING_TIMELINE_URL", "http://" + host + ":" + autoscalerPort + TimelineServer.PATH);
         }
-        WorkerJvm workerJvm = WorkerJvm.resolve(workerCache, workerJavaHome, dataDir.resolve("worker-cache"),
+        WorkerJvm workerJvm = WorkerJvm.resolve(workerCache, workerJavaHome,
+                workerCacheDir != null ? workerCacheDir : dataDir.resolve("worker-cache"),
                 classifierJar, workerJvmOpts);
         LocalSystem.Settings settings = new LocalSystem.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
                 workerJvmOpts, workerEnv, webEnv, workerCommand, autoscale ? policy.local().bootNice() : 0, workerJvm);

@@ -189,6 +189,11 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
 
     /** A worker's environment: the local servers', the settings' extra, its id. */
     Map<String, String> workerEnvironment(String id) {
+        return workerEnvironment(cloud, settings, id);
+    }
+
+    /** A worker's environment with {@code settings}' extra: the local servers', the settings' extra, its id. */
+    static Map<String, String> workerEnvironment(LocalAwsServers cloud, Settings settings, String id) {
         Map<String, String> env = new java.util.LinkedHashMap<>(cloud.serviceEnvironment());
         env.putAll(settings.workerEnv());
         env.put("WORKER_ID", id);

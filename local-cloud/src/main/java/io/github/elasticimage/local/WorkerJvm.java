@@ -33,6 +33,8 @@ public final class WorkerJvm {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerJvm.class);
     /** Where Temurin 25 lies on this project's machines (not on every one). */
     public static final String TEMURIN_25 = "/usr/lib/jvm/temurin-25-jdk-amd64";
+    /** The cache mode of {@code make run} and {@code make cold-start} unless told otherwise. */
+    public static final String DEFAULT_MODE = "auto";
     /** Environment variable naming the JDK of local workers (overrides the choice of {@code auto}). */
     public static final String JAVA_HOME_ENV = "WORKER_JAVA_HOME";
 
