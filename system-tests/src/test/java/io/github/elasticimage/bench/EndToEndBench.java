@@ -3,10 +3,12 @@ package io.github.elasticimage.bench;
 import io.github.elasticimage.contract.Messages;
 import io.github.elasticimage.e2e.ServiceJars;
 import io.github.elasticimage.http.MultipartForm;
+import io.github.elasticimage.local.ColdStartCommand;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.LocalSystem;
 import io.github.elasticimage.local.ServiceProcess;
 import io.github.elasticimage.local.SharedLocalAwsServers;
+import io.github.elasticimage.local.WorkerJvm;
 import org.junit.jupiter.api.Tag;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.waiters.S3Waiter;
@@ -46,7 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * of three bursts, with the CPU each process spent per request ({@code web_cpu_ms}), then two more bursts with the web
  * tier and the worker profiled (CPU by thread, JFR); (2) at low load, each request's latency minus the worker's own
  * processing time, and the parts of the latency; (3) what single loopback S3/SQS calls cost; (4) a new worker's start
- * to its first answer ({@code cold_start_s}); (5) a worker alone on one core and everything else on the other, against
+ * to its first answer ({@code cold_start_s}: {@code make cold-start}'s measurement, {@link ColdStartCommand#measure},
+ * on this stack, the worker started as {@code make run} starts one, from its class-data cache); (5) a worker alone on one core and everything else on the other, against
  * raw on one core ({@code dedicated_ratio}, {@code worker_cpu_ratio}). Writes the lines, the {@code bench:} line last,
  * to {@code target/bench-e2e.txt}; the raw figures come in as {@code -Dbench.raw}, {@code -Dbench.rawOneCore} and
  * {@code -Dbench.rawOneCoreCpuMs}. Not part of {@code make test}. docs/performance.md describes every figure.
@@ -57,6 +60,12 @@ class EndToEndBench {
     private static final Path FIXTURES = Path.of(System.getProperty("shared.dir", "../../shared"), "fixtures",
             "imagenet-sample");
     private static final Path TASKSET = Path.of("/usr/bin/taskset");
+    private static final Path ROOT = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
+    /**
+     * The workers' class-data cache, {@code make run}'s own: the first burst's {@code make run} builds it when missing
+     * (once per classifier jar) and the cold-start measurement uses it, as a user's second {@code make run} would.
+     */
+    private static final Path WORKER_CACHE = ROOT.resolve(".local-cloud").resolve("worker-cache");
     private static final Pattern ID = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"");
     private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8))
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -106,11 +115,14 @@ class EndToEndBench {
             LowLoad lowLoad = lowLoad(cloud, url, photos);
             report.add(lowLoad.line());
             report.add(loopbackCalls(cloud, photos.get(0)));
-            // (3) A new worker process, the stack already running and otherwise idle: start to first answer.
-            List<Double> coldStarts = coldStarts(stack, url, photos.get(0), Integer.getInteger("bench.coldStarts", 3));
-            double coldStart = median(coldStarts);
-            report.add(String.format("cold start: new worker process (make run's launch path) to its first answer,"
-                    + " stack idle: %.2f s (median of %s)", coldStart, format(coldStarts)));
+            // (3) A new worker process, the stack already running and otherwise idle: start to first answer, measured
+            // as make cold-start does, the worker started as make run starts one (its java and class-data cache).
+            ColdStartCommand.Result coldStarts = ColdStartCommand.measure(stack,
+                    ColdStartCommand.makeRunWorkers(stack.settings(), WORKER_CACHE),
+                    Integer.getInteger("bench.coldStarts", 3), 0, System.out, System.out);
+            double coldStart = coldStarts.coldStartSeconds();
+            report.add("cold start: new worker process (make run's launch path) to its first answer, stack idle: "
+                    + coldStarts.line());
             // (4) The AWS layout on this box: a worker alone on one core, everything else on the other.
             Dedicated dedicated = dedicatedCore(cloud, url, photos, requests, concurrency, rawOneCore,
                     rawOneCoreCpuMs);
@@ -347,38 +359,6 @@ class EndToEndBench {
                 put / 1e6 / probes, get / 1e6 / probes, sendNs / 1e6 / probes, receive / 1e6 / probes);
     }
 
-    /**
-     * (3) Cold start: with the stack running and idle and no worker, one request is sent and a new worker process is
-     * started the way {@code make run}'s autoscaler starts one ({@link LocalSystem#requestWorkers}); the figure is the
-     * time from that start to the request's answer. {@code times} times, each worker stopped again afterwards.
-     */
-    private List<Double> coldStarts(LocalSystem stack, URI url, byte[] photo, int times) throws Exception {
-        List<Double> seconds = new ArrayList<>();
-        stopWorkers(stack);
-        for (int i = 0; i < times; i++) {
-            CompletableFuture<String> answer = send(url, photo);
-            long t0 = System.nanoTime();
-            stack.requestWorkers(1);
-            answer.get(3, TimeUnit.MINUTES);
-            seconds.add((System.nanoTime() - t0) / 1e9);
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-            while (stack.readyWorkers() < 1 && System.nanoTime() < deadline) {
-                Thread.sleep(50);                                // healthy soon after its first answer
-            }
-            stopWorkers(stack);
-        }
-        return seconds;
-    }
-
-    /**
-     * Stops the stack's workers, idle here: SIGTERM, and SIGKILL after 2 s (a draining worker otherwise waits for its
-     * long poll, up to 20 s, which only lengthens the bench).
-     */
-    private static void stopWorkers(LocalSystem stack) {
-        stack.workers().forEach(worker -> worker.stop(Duration.ofSeconds(2)));
-        stack.scaleWorkersTo(0);
-    }
-
     /** The dedicated-core lines, {@code dedicated_ratio} and {@code worker_cpu_ratio} (figures or n/a). */
     private record Dedicated(List<String> lines, String ratio, String cpuRatio) {
     }
@@ -407,9 +387,11 @@ class EndToEndBench {
             for (long pid : others) {
                 pin(pid, "0");
             }
-            worker = ServiceProcess.start("worker-dedicated", List.of(TASKSET.toString(), "-c", "1"),
-                    Path.of(System.getProperty("java.home"), "bin", "java"), ServiceJars.classifier(), LocalSystem.WORKER_JVM_ARGS, env, "127.0.0.1",
-                    LocalAwsServers.freePort("127.0.0.1"), System.out, 0);
+            // The workers' one launch path, through taskset, on this JVM without a cache, as raw on one core runs.
+            LocalSystem.Settings oneCore = new LocalSystem.Settings("127.0.0.1", 0, ServiceJars.web(),
+                    ServiceJars.classifier(), LocalSystem.WEB_JVM_ARGS, LocalSystem.WORKER_JVM_ARGS, Map.of(),
+                    Map.of(), List.of(TASKSET.toString(), "-c", "1"), 0, WorkerJvm.plain());
+            worker = LocalSystem.startWorker("worker-dedicated", oneCore, env, System.out);
             worker.awaitHealthy(Duration.ofMinutes(2));
             List<Double> warm = warmUp(url, photos, requests, concurrency,
                     Integer.getInteger("bench.dedicatedWarmupMinRounds", 10));
@@ -449,21 +431,22 @@ class EndToEndBench {
 
     /**
      * (0) The first burst a new user sees: {@code make run} (the Makefile's own target, default settings, its ports
-     * and data folder moved aside so it runs beside anything else) in a new process; when it prints {@code ready:},
+     * and data folder moved aside so it runs beside anything else; the workers' class-data cache in make run's own
+     * folder, {@link #WORKER_CACHE}, built there before ready when missing) in a new process; when it prints
+     * {@code ready:},
      * {@code requests} requests at once (the photos in turn); then Ctrl-C's SIGTERM to it. Its output goes to
      * {@code target/bench-first-burst.log}.
      */
     private FirstBurst firstBurst(List<byte[]> photos, int requests) throws Exception {
-        Path root = Path.of(System.getProperty("project.root", "..")).toAbsolutePath().normalize();
         String host = "127.0.0.1";
         Path data = Path.of("target", "bench-first-burst").toAbsolutePath();
         deleteRecursively(data);
         int port = LocalAwsServers.freePort(host);
-        List<String> command = List.of("make", "--no-print-directory", "-C", root.toString(), "run",
+        List<String> command = List.of("make", "--no-print-directory", "-C", ROOT.toString(), "run",
                 "PORT=" + port, "MANAGEMENT_PORT=" + LocalAwsServers.freePort(host),
                 "RUN_ARGS=--sqs-port " + LocalAwsServers.freePort(host) + " --s3-port "
                         + LocalAwsServers.freePort(host) + " --autoscaler-port " + LocalAwsServers.freePort(host)
-                        + " --data-dir " + data);
+                        + " --data-dir " + data + " --worker-cache-dir " + WORKER_CACHE);
         Path log = Path.of("target", "bench-first-burst.log");
         long t0 = System.nanoTime();
         Process make = new ProcessBuilder(command).redirectErrorStream(true).start();
