@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 
 /**
  * Which {@code java} a local classifier worker runs on, and its class-data cache (docs/performance.md, start-up;
- * docs/decisions/0011-worker-class-data-cache.md). On Java 25 and later the worker uses an AOT cache
+ * docs/decisions/0013-worker-start-up.md). On Java 25 and later the worker uses an AOT cache
  * ({@code -XX:AOTCache}, JEP 483/514: classes loaded and linked, profiles); on Java 17 to 24 an AppCDS archive
  * ({@code -XX:SharedArchiveFile}, a dynamic archive on top of the JDK's own). Either is made once by a training run
  * ({@link #trainingArgs()}: a worker started, warmed, given one job and stopped; {@link WorkerStartupCache}) and reused
