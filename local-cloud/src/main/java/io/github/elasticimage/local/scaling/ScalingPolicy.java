@@ -24,14 +24,17 @@ import java.util.List;
  * @param scaleIn                  the scale-in rule
  * @param instanceWarmupSeconds    AWS estimated instance warm-up: capacity added by a step that is still warming up
  *                                 is not added again for the same breach
- * @param warmPool                 the AWS warm pool (stopped, pre-pulled instances)
+ * @param warmPool                 the AWS warm pool (prepared instances: Stopped, or Hibernated with the worker warm)
+ * @param worker                   what one warm worker sustains (the simulator's job time, the throughput-aware
+ *                                 policy's divisor)
+ * @param throughputAware          the cheaper alternative rule {@code make simulate} prints beside the shipped one
  * @param callers                  what a caller waits on AWS (web tier, client and load balancer timeouts)
  * @param local                    values bound to this machine (local period, maximum, boot priority, scale-out gate)
  */
 @JsonIgnoreProperties("description")
 public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogPerInstance, Metric metric,
                             ScaleOut scaleOut, ScaleIn scaleIn, int instanceWarmupSeconds, WarmPool warmPool,
-                            Callers callers, Local local) {
+                            Worker worker, ThroughputAware throughputAware, Callers callers, Local local) {
 
     /** Name of the file at the repository root, and of the resource in this module's jar. */
     public static final String FILE_NAME = "scaling-policy.json";
@@ -121,8 +124,39 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
     public record ScaleIn(String adjustmentType, int evaluationPeriods) {
     }
 
+    /**
+     * @param poolState                Stopped (EBS only while pooled; the worker starts again, cold JVM, when the
+     *                                 instance leaves the pool) or Hibernated (RAM written to the encrypted root volume;
+     *                                 the warmed worker resumes with it)
+     * @param minSize                  fewest instances kept in the pool
+     * @param maxGroupPreparedCapacity most instances running plus prepared: the pool holds this minus the desired
+     *                                 capacity, so at most this many launches of a scale-out from min come from the
+     *                                 pool; the rest launch cold (Terraform's max_group_prepared_capacity, null: this)
+     * @param reuseOnScaleIn           scale-in returns instances to the pool (up to its size) instead of terminating
+     */
     @JsonIgnoreProperties("description")
-    public record WarmPool(String poolState, int minSize, boolean reuseOnScaleIn) {
+    public record WarmPool(String poolState, int minSize, int maxGroupPreparedCapacity, boolean reuseOnScaleIn) {
+
+        public static final List<String> STATES = List.of("Stopped", "Hibernated");
+
+        public boolean hibernated() {
+            return "Hibernated".equals(poolState);
+        }
+    }
+
+    /** @param requestsPerSecond requests one warm worker (one instance) answers per second, end to end */
+    @JsonIgnoreProperties("description")
+    public record Worker(double requestsPerSecond) {
+    }
+
+    /**
+     * The throughput-aware rule: capacity wanted = ceil(backlog / (worker.requestsPerSecond x acceptableWaitSeconds)),
+     * i.e. the same rule with targetBacklogPerInstance = requestsPerSecond x acceptableWaitSeconds.
+     *
+     * @param acceptableWaitSeconds how long a request may wait behind the others once the workers run
+     */
+    @JsonIgnoreProperties("description")
+    public record ThroughputAware(int acceptableWaitSeconds) {
     }
 
     /**
@@ -235,6 +269,13 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
         require(scaleIn.evaluationPeriods() >= 1, source, "scaleIn.evaluationPeriods >= 1");
         require(instanceWarmupSeconds >= 0, source, "instanceWarmupSeconds >= 0");
         require(warmPool != null && warmPool.minSize() >= 0, source, "warmPool.minSize >= 0");
+        require(WarmPool.STATES.contains(warmPool.poolState()), source, "warmPool.poolState is one of "
+                + WarmPool.STATES);
+        require(warmPool.maxGroupPreparedCapacity() >= 0 && warmPool.maxGroupPreparedCapacity() <= maxCapacity,
+                source, "0 <= warmPool.maxGroupPreparedCapacity <= maxCapacity");
+        require(worker != null && worker.requestsPerSecond() > 0, source, "worker.requestsPerSecond > 0");
+        require(throughputAware != null && throughputAware.acceptableWaitSeconds() >= 1, source,
+                "throughputAware.acceptableWaitSeconds >= 1");
         require(callers != null && callers.resultTimeoutSeconds() >= 1, source, "callers.resultTimeoutSeconds >= 1");
         require(callers.clientTimeoutSeconds() > callers.resultTimeoutSeconds(), source,
                 "callers.clientTimeoutSeconds > callers.resultTimeoutSeconds");
@@ -267,6 +308,16 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
         if (!ok) {
             throw new IllegalArgumentException("invalid scaling policy " + source + ": expected " + rule);
         }
+    }
+
+    /**
+     * The throughput-aware alternative: this policy with targetBacklogPerInstance = worker.requestsPerSecond x
+     * throughputAware.acceptableWaitSeconds (at least 1); every other rule unchanged.
+     */
+    public ScalingPolicy throughputAwareVariant() {
+        int target = (int) Math.max(1, Math.floor(worker.requestsPerSecond() * throughputAware.acceptableWaitSeconds()));
+        return new ScalingPolicy(minCapacity, maxCapacity, target, metric, scaleOut, scaleIn, instanceWarmupSeconds,
+                warmPool, worker, throughputAware, callers, local);
     }
 
     /** Capacity the backlog asks for: ceil(backlog / target), not capped. */

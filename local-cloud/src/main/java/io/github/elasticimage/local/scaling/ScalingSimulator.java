@@ -19,28 +19,39 @@ import java.util.Locale;
 public final class ScalingSimulator {
 
     /**
-     * The assumed AWS delays and settings, in seconds. Defaults come from public figures (see docs/scaling.md); every
-     * one is an option of {@code make simulate}.
+     * The assumed AWS delays and settings, in seconds. Defaults come from public figures and from the policy file (see
+     * docs/scaling.md); every one is an option of {@code make simulate}.
      *
-     * @param metricPeriod    the alarms' period: one queue sample per period (default: the policy's metric period)
-     * @param metricDelay     a period's datapoint reaches CloudWatch this long after the period ends
-     * @param alarmEvaluation the alarm evaluates a delivered datapoint this long after it arrived
-     * @param periodPhase     a {@link Scenario#burst} lands this far before the end of a period (default: half a
-     *                        period)
-     * @param activityDelay   alarm action to scaling activity to instance launch request
-     * @param coldBoot        new instance: launch to Docker running (EC2 boot, user data)
-     * @param imagePull       new instance: pulling the classifier image from ECR
-     * @param warmStart       warm-pool instance (stopped, image already on its volume): start to Docker running
-     * @param appStart        container start to polling: JVM, DJL engine, model load and warm-up
-     * @param job             one request: S3 get, decode, inference, S3 put, answer, delete
-     * @param terminate       worker stops (drain, shutdown, back to the pool or terminated)
-     * @param billingMinimum  EC2 bills every start of an instance for at least this long (Linux: 60 s)
-     * @param warmPool        whether the group has a warm pool
-     * @param horizon         give up after this much simulated time
+     * @param metricPeriod     the alarms' period: one queue sample per period (default: the policy's metric period)
+     * @param metricDelay      a period's datapoint reaches CloudWatch this long after the period ends
+     * @param alarmEvaluation  the alarm evaluates a delivered datapoint this long after it arrived
+     * @param periodPhase      a {@link Scenario#burst} lands this far before the end of a period (default: half a
+     *                         period)
+     * @param activityDelay    alarm action to scaling activity to instance launch request
+     * @param coldBoot         new instance: launch to Docker running (EC2 boot, user data)
+     * @param imagePull        new instance: pulling the classifier image from ECR
+     * @param warmStart        Stopped warm-pool instance (image already on its volume): start to Docker running; its
+     *                         worker then starts like a new one ({@code appStart}, cold JVM)
+     * @param appStart         container start to polling: JVM, DJL engine, model load and warm-up run
+     * @param hibernatedResume Hibernated warm-pool instance: start to its RAM restored from the root volume and its
+     *                         warmed worker polling (the lifecycle gate opens within one IMDS poll); no appStart
+     * @param coldJvmFactor    a freshly started worker JVM takes this many times the job time ...
+     * @param jitWarmup        ... for its first this many seconds (JIT still compiling; a resumed one is warm)
+     * @param job              one request on one warm worker: S3 get, decode, inference, S3 put, answer, delete
+     *                         (default: 1 / the policy's worker.requestsPerSecond)
+     * @param terminate        worker stops (drain, shutdown, back to the pool or terminated)
+     * @param billingMinimum   EC2 bills every start of an instance (a resume too) for at least this long (Linux: 60 s)
+     * @param warmPool         whether the group has a warm pool
+     * @param hibernated       pool state Hibernated (else Stopped); default: the policy's warmPool.poolState
+     * @param maxPrepared      warm pool: most instances running plus prepared (max_group_prepared_capacity); the pool
+     *                         holds this minus the desired capacity, the rest of a scale-out launches cold
+     * @param horizon          give up after this much simulated time
      */
     public record Timing(double metricPeriod, double metricDelay, double alarmEvaluation, double periodPhase,
                          double activityDelay, double coldBoot, double imagePull, double warmStart, double appStart,
-                         double job, double terminate, double billingMinimum, boolean warmPool, double horizon) {
+                         double hibernatedResume, double coldJvmFactor, double jitWarmup, double job,
+                         double terminate, double billingMinimum, boolean warmPool, boolean hibernated,
+                         int maxPrepared, double horizon) {
 
         /** One-minute SQS metrics delivered 45 s late, evaluated 15 s later. */
         public static final double METRIC_DELAY = 45;
@@ -58,44 +69,135 @@ public final class ScalingSimulator {
                 throw new IllegalArgumentException("need metricPeriod > 0 and 0 <= periodPhase <= metricPeriod, got "
                         + metricPeriod + " and " + periodPhase);
             }
+            if (job <= 0 || coldJvmFactor < 1 || maxPrepared < 0) {
+                throw new IllegalArgumentException("need job > 0, coldJvmFactor >= 1, maxPrepared >= 0, got " + job
+                        + ", " + coldJvmFactor + ", " + maxPrepared);
+            }
         }
 
         /**
-         * The defaults for {@code policy}'s alarms: the period of its primary metric source, that source's delays
-         * (high-resolution or one-minute), bursts landing mid-period.
+         * The defaults for {@code policy}: the period of its primary metric source and that source's delays
+         * (high-resolution or one-minute), bursts landing mid-period, its warm pool and its worker throughput.
          */
         public static Timing defaults(ScalingPolicy policy) {
             double period = policy.metric().periodSeconds();
             boolean hires = policy.metric().highResolution();
             return new Timing(period, hires ? HIRES_METRIC_DELAY : METRIC_DELAY,
-                    hires ? HIRES_ALARM_EVALUATION : ALARM_EVALUATION, period / 2, 5, 45, 30, 20, 8, 0.3, 30, 60,
-                    true, 3600);
+                    hires ? HIRES_ALARM_EVALUATION : ALARM_EVALUATION, period / 2, 5, 45, 30, 20, 8, 30, 1.5, 60,
+                    1 / policy.worker().requestsPerSecond(), 30, 60, true, policy.warmPool().hibernated(),
+                    policy.warmPool().maxGroupPreparedCapacity(), 3600);
+        }
+
+        /** A copy to change some values of; {@link Builder#build()} validates again. */
+        public Builder toBuilder() {
+            Builder b = new Builder();
+            b.metricPeriod = metricPeriod;
+            b.metricDelay = metricDelay;
+            b.alarmEvaluation = alarmEvaluation;
+            b.periodPhase = periodPhase;
+            b.activityDelay = activityDelay;
+            b.coldBoot = coldBoot;
+            b.imagePull = imagePull;
+            b.warmStart = warmStart;
+            b.appStart = appStart;
+            b.hibernatedResume = hibernatedResume;
+            b.coldJvmFactor = coldJvmFactor;
+            b.jitWarmup = jitWarmup;
+            b.job = job;
+            b.terminate = terminate;
+            b.billingMinimum = billingMinimum;
+            b.warmPool = warmPool;
+            b.hibernated = hibernated;
+            b.maxPrepared = maxPrepared;
+            b.horizon = horizon;
+            return b;
+        }
+
+        /** Mutable copy of a {@link Timing}; the field names are the record's. */
+        public static final class Builder {
+            public double metricPeriod;
+            public double metricDelay;
+            public double alarmEvaluation;
+            public double periodPhase;
+            public double activityDelay;
+            public double coldBoot;
+            public double imagePull;
+            public double warmStart;
+            public double appStart;
+            public double hibernatedResume;
+            public double coldJvmFactor;
+            public double jitWarmup;
+            public double job;
+            public double terminate;
+            public double billingMinimum;
+            public boolean warmPool;
+            public boolean hibernated;
+            public int maxPrepared;
+            public double horizon;
+
+            public Timing build() {
+                return new Timing(metricPeriod, metricDelay, alarmEvaluation, periodPhase, activityDelay, coldBoot,
+                        imagePull, warmStart, appStart, hibernatedResume, coldJvmFactor, jitWarmup, job, terminate,
+                        billingMinimum, warmPool, hibernated, maxPrepared, horizon);
+            }
         }
 
         public Timing withWarmPool(boolean on) {
-            return new Timing(metricPeriod, metricDelay, alarmEvaluation, periodPhase, activityDelay, coldBoot,
-                    imagePull, warmStart, appStart, job, terminate, billingMinimum, on, horizon);
+            Builder b = toBuilder();
+            b.warmPool = on;
+            return b.build();
+        }
+
+        /** The warm pool in state Hibernated ({@code true}) or Stopped, holding up to {@code prepared}. */
+        public Timing withPool(boolean hibernatedState, int prepared) {
+            Builder b = toBuilder();
+            b.warmPool = true;
+            b.hibernated = hibernatedState;
+            b.maxPrepared = prepared;
+            return b.build();
         }
 
         public Timing withPeriodPhase(double phase) {
-            return new Timing(metricPeriod, metricDelay, alarmEvaluation, phase, activityDelay, coldBoot,
-                    imagePull, warmStart, appStart, job, terminate, billingMinimum, warmPool, horizon);
+            Builder b = toBuilder();
+            b.periodPhase = phase;
+            return b.build();
         }
 
         public Timing withJob(double seconds) {
-            return new Timing(metricPeriod, metricDelay, alarmEvaluation, periodPhase, activityDelay, coldBoot,
-                    imagePull, warmStart, appStart, seconds, terminate, billingMinimum, warmPool, horizon);
+            Builder b = toBuilder();
+            b.job = seconds;
+            return b.build();
+        }
+
+        public Timing withBillingMinimum(double seconds) {
+            Builder b = toBuilder();
+            b.billingMinimum = seconds;
+            return b.build();
         }
 
         /** Another trigger (period, delivery and evaluation delays); bursts land mid-period of the new period. */
         public Timing withTrigger(double period, double delay, double evaluation) {
-            return new Timing(period, delay, evaluation, period / 2, activityDelay, coldBoot,
-                    imagePull, warmStart, appStart, job, terminate, billingMinimum, warmPool, horizon);
+            Builder b = toBuilder();
+            b.metricPeriod = period;
+            b.metricDelay = delay;
+            b.alarmEvaluation = evaluation;
+            b.periodPhase = period / 2;
+            return b.build();
         }
 
         /** The 10 s high-resolution custom-metric trigger (see {@link #HIRES_PERIOD}). */
         public Timing highResolution() {
             return withTrigger(HIRES_PERIOD, HIRES_METRIC_DELAY, HIRES_ALARM_EVALUATION);
+        }
+
+        /** Launch to polling of an instance from the warm pool (per its state). */
+        public double pooledBoot() {
+            return hibernated ? hibernatedResume : warmStart + appStart;
+        }
+
+        /** Launch to polling of a new instance (boot, image pull, worker start). */
+        public double coldLaunch() {
+            return coldBoot + imagePull + appStart;
         }
     }
 
@@ -172,12 +274,13 @@ public final class ScalingSimulator {
      * @param stoppedBusyInstances instances stopped while holding a message (must be 0)
      * @param firstScaleOutAt      simulated time (not from the first arrival) of the first capacity increase, or NaN
      * @param firstScaleInAt       simulated time of the first capacity decrease, or NaN
+     * @param fromPool             launches served from the warm pool (the others launched cold)
      * @param decisions            the timeline of alarm evaluations that changed capacity
      */
     public record Result(String scenario, int requests, int peakInstances, double firstAnswerSeconds,
                          double allDoneSeconds, double scaledInSeconds, double instanceMinutes, int timeouts,
                          int lost, double longestWaitSeconds, int loweredWhileInFlight, int stoppedBusyInstances,
-                         double firstScaleOutAt, double firstScaleInAt, List<String> decisions) {
+                         double firstScaleOutAt, double firstScaleInAt, int fromPool, List<String> decisions) {
 
         public String line() {
             return String.format(Locale.ROOT,
@@ -195,7 +298,7 @@ public final class ScalingSimulator {
         public Result named(String name) {
             return new Result(name, requests, peakInstances, firstAnswerSeconds, allDoneSeconds, scaledInSeconds,
                     instanceMinutes, timeouts, lost, longestWaitSeconds, loweredWhileInFlight, stoppedBusyInstances,
-                    firstScaleOutAt, firstScaleInAt, decisions);
+                    firstScaleOutAt, firstScaleInAt, fromPool, decisions);
         }
 
         /** Nothing lost, no caller timed out, no capacity removed while anything was in flight. */
@@ -230,14 +333,17 @@ public final class ScalingSimulator {
         final double launchedAt;
         final double readyAt;
         final double warmupEndsAt;
+        /** Until then its JVM is still compiling: jobs take coldJvmFactor times longer. */
+        final double coldUntil;
         double busyUntil = -1;
         double jobArrival;
         double stoppedAt = Double.NaN;
 
-        Instance(double launchedAt, double readyAt, double warmupEndsAt) {
+        Instance(double launchedAt, double readyAt, double warmupEndsAt, double coldUntil) {
             this.launchedAt = launchedAt;
             this.readyAt = readyAt;
             this.warmupEndsAt = warmupEndsAt;
+            this.coldUntil = coldUntil;
         }
 
         boolean stopped() {
@@ -284,7 +390,7 @@ public final class ScalingSimulator {
         list.add(Scenario.at("burst-period-end", 100, period - TICK));
         double from = period - timing.periodPhase();
         Scenario first = Scenario.at("first-wave", 7, from);
-        double booting = run(first).firstScaleOutAt() + timing.activityDelay() + bootSeconds() / 2;
+        double booting = run(first).firstScaleOutAt() + timing.activityDelay() + firstBootSeconds() / 2;
         list.add(first.and("two-waves", Scenario.at("second-wave", 100, booting)));
         // A quarter interval after mid-period: the arrivals fall between the sample instants and the alarm actions
         // (of the 60 s and of the 10 s trigger); see docs/scaling.md for a trickle that hits them.
@@ -311,9 +417,20 @@ public final class ScalingSimulator {
         return worst;
     }
 
-    /** Launch (or start from the warm pool) to polling. */
-    private double bootSeconds() {
-        return (timing.warmPool() ? timing.warmStart() : timing.coldBoot() + timing.imagePull()) + timing.appStart();
+    /** Launch (or start from the warm pool) to polling, for the first instance of a scale-out from min. */
+    private double firstBootSeconds() {
+        return poolTarget(policy.minCapacity()) > 0 ? timing.pooledBoot() : timing.coldLaunch();
+    }
+
+    /**
+     * Instances the warm pool holds at desired capacity {@code desired}: max(minSize, maxPrepared - desired), none
+     * without a pool.
+     */
+    private int poolTarget(int desired) {
+        if (!timing.warmPool()) {
+            return 0;
+        }
+        return Math.max(policy.warmPool().minSize(), timing.maxPrepared() - desired);
     }
 
     /** The state of one run, advanced tick by tick in the order the seams of {@link #run} name. */
@@ -341,13 +458,21 @@ public final class ScalingSimulator {
         int peak;
         int lowered;
         int stoppedBusy;
+        int fromPool;
         double periodEnd = timing.metricPeriod();
+        /** Prepared instances in the warm pool, each the time from which it can leave it (oldest first). */
+        final List<Double> pool = new ArrayList<>();
+        /** Billed runs of instances launched into the pool to refill it: {start, end}. */
+        final List<double[]> refills = new ArrayList<>();
 
         Run(Scenario scenario) {
             this.scenario = scenario;
             this.start = scenario.arrivals()[0];
             for (int i = 0; i < policy.minCapacity(); i++) {
-                instances.add(new Instance(0, 0, 0));
+                instances.add(new Instance(0, 0, 0, 0));
+            }
+            for (int i = 0; i < poolTarget(policy.minCapacity()); i++) {
+                pool.add(0.0);
             }
         }
 
@@ -373,7 +498,7 @@ public final class ScalingSimulator {
                 if (!instance.stopped() && !instance.busy(t) && !visible.isEmpty()) {
                     instance.jobArrival = visible.removeFirst();
                     inFlight++;
-                    instance.busyUntil = t + timing.job();
+                    instance.busyUntil = t + timing.job() * (t < instance.coldUntil ? timing.coldJvmFactor() : 1);
                 }
             }
         }
@@ -435,7 +560,7 @@ public final class ScalingSimulator {
                     }
                 }
                 desired = next;
-                stoppedBusy += resize(instances, desired, t);
+                stoppedBusy += resize(this, desired, t);
             }
         }
 
@@ -445,7 +570,8 @@ public final class ScalingSimulator {
             peak = Math.max(peak, live);
             if (answered == scenario.requests() && Double.isNaN(scaledIn) && desired == policy.minCapacity()
                     && live == policy.minCapacity()
-                    && instances.stream().allMatch(x -> !x.stopped() || x.stoppedAt <= t)) {
+                    && instances.stream().allMatch(x -> !x.stopped() || x.stoppedAt <= t)
+                    && refills.stream().allMatch(r -> r[1] <= t)) {
                 scaledIn = t;
                 return true;
             }
@@ -466,10 +592,15 @@ public final class ScalingSimulator {
                 double stop = instance.stopped() ? Math.min(instance.stoppedAt, end) : end;
                 instanceSeconds += Math.max(timing.billingMinimum(), stop - instance.launchedAt);
             }
+            for (double[] refill : refills) {
+                if (refill[0] < end) {
+                    instanceSeconds += Math.max(timing.billingMinimum(), Math.min(refill[1], end) - refill[0]);
+                }
+            }
             int lost = scenario.requests() - answered;
             return new Result(scenario.name(), scenario.requests(), peak, firstAnswer - start, allDone - start,
                     scaledIn - start, instanceSeconds / 60.0, timeouts + lost, lost, longestWait, lowered,
-                    stoppedBusy, firstScaleOut, firstScaleIn, decisions);
+                    stoppedBusy, firstScaleOut, firstScaleIn, fromPool, decisions);
         }
     }
 
@@ -477,22 +608,58 @@ public final class ScalingSimulator {
     private record Datapoint(double deliveredAt, long visible, long inFlight, int desired) {
     }
 
-    /** Launches or stops instances to match {@code desired}; returns how many stopped instances held a message. */
-    private int resize(List<Instance> instances, int desired, double t) {
+    /**
+     * Launches or stops instances to match {@code desired}; returns how many stopped instances held a message. A launch
+     * takes a prepared instance from the warm pool while one is there (Hibernated: resumes with its warmed worker;
+     * Stopped: starts, then its worker starts, cold JVM), else launches a new one (boot, image pull, worker start).
+     * Scale-in stops the newest instances; a stopped one that was running goes back to the pool while the pool is
+     * below its size (reuse on scale-in), else it is terminated; the pool is then refilled with new instances, billed
+     * while they prepare.
+     */
+    private int resize(Run run, int desired, double t) {
+        List<Instance> instances = run.instances;
         List<Instance> live = instances.stream().filter(x -> !x.stopped()).toList();
         int launch = desired - live.size();
+        double launchAt = t + timing.activityDelay();
         for (int i = 0; i < launch; i++) {
-            double ready = t + timing.activityDelay() + bootSeconds();
-            instances.add(new Instance(t + timing.activityDelay(), ready, t + policy.instanceWarmupSeconds()));
+            int prepared = -1;
+            for (int p = 0; p < run.pool.size() && prepared < 0; p++) {
+                if (run.pool.get(p) <= launchAt) {
+                    prepared = p;
+                }
+            }
+            double ready;
+            double coldUntil;
+            if (prepared >= 0) {
+                run.pool.remove(prepared);
+                run.fromPool++;
+                ready = launchAt + timing.pooledBoot();
+                coldUntil = timing.hibernated() ? ready : ready + timing.jitWarmup();
+            } else {
+                ready = launchAt + timing.coldLaunch();
+                coldUntil = ready + timing.jitWarmup();
+            }
+            instances.add(new Instance(launchAt, ready, t + policy.instanceWarmupSeconds(), coldUntil));
         }
         int busyStopped = 0;
+        int target = poolTarget(desired);
         // Scale-in: the Auto Scaling group does not know which instance is idle; stop the newest ones.
         for (int i = live.size() - 1; i >= 0 && launch < 0; i--, launch++) {
             Instance instance = live.get(i);
             if (instance.busy(t)) {
                 busyStopped++;
             }
-            instance.stoppedAt = Math.max(t, instance.busyUntil) + timing.terminate();
+            boolean running = t >= instance.readyAt;
+            // One still booting has no worker to drain: it is terminated at once.
+            instance.stoppedAt = running ? Math.max(t, instance.busyUntil) + timing.terminate() : t;
+            if (running && policy.warmPool().reuseOnScaleIn() && run.pool.size() < target) {
+                run.pool.add(instance.stoppedAt);
+            }
+        }
+        while (run.pool.size() < target) {
+            double end = t + timing.coldLaunch();
+            run.refills.add(new double[] {t, end});
+            run.pool.add(end);
         }
         return busyStopped;
     }

@@ -22,6 +22,8 @@ import java.util.concurrent.Callable;
 public final class SimulateCommand implements Callable<Integer> {
 
     private static final ScalingSimulator.Timing D = ScalingSimulator.Timing.defaults(ScalingPolicy.packaged());
+    /** Terraform's root_volume_size_gb default (ScalingSimulatorTest checks it against terraform/variables.tf). */
+    public static final int ROOT_VOLUME_GB = 20;
 
     @Option(names = "--policy",
             description = "Policy file (default: the scaling-policy.json packaged in this jar).")
@@ -41,15 +43,13 @@ public final class SimulateCommand implements Callable<Integer> {
     Double metricPeriod;
 
     @Option(names = "--metric-delay",
-            description = "Seconds from a period's end to its datapoint reaching CloudWatch (default: the primary "
-                    + "source's: " + ScalingSimulator.Timing.HIRES_METRIC_DELAY + " high-resolution, "
-                    + ScalingSimulator.Timing.METRIC_DELAY + " one-minute).")
+            description = "Seconds from a period's end to its datapoint reaching CloudWatch (default: 45 for a 60 s "
+                    + "period, the SQS metrics; 5 for a shorter one, the high-resolution custom metric).")
     Double metricDelay;
 
     @Option(names = "--alarm-evaluation",
-            description = "Seconds from a datapoint's arrival to the alarm acting on it (default: the primary "
-                    + "source's: " + ScalingSimulator.Timing.HIRES_ALARM_EVALUATION + " high-resolution, "
-                    + ScalingSimulator.Timing.ALARM_EVALUATION + " one-minute).")
+            description = "Seconds from a datapoint's arrival to the alarm acting on it (default: 15 for a 60 s "
+                    + "period, 10 for a shorter one).")
     Double alarmEvaluation;
 
     @Option(names = "--period-phase",
@@ -69,16 +69,31 @@ public final class SimulateCommand implements Callable<Integer> {
     double imagePull = D.imagePull();
 
     @Option(names = "--warm-start",
-            description = "Seconds to start a stopped warm-pool instance (default: ${DEFAULT-VALUE}).")
+            description = "Seconds to start a Stopped warm-pool instance to Docker running; its worker then starts "
+                    + "(--app-start) (default: ${DEFAULT-VALUE}).")
     double warmStart = D.warmStart();
 
     @Option(names = "--app-start",
             description = "Seconds from container start to polling: JVM, model load, warm-up (default: ${DEFAULT-VALUE}).")
     double appStart = D.appStart();
 
+    @Option(names = "--hibernated-resume",
+            description = "Seconds to resume a Hibernated warm-pool instance to its warmed worker polling: start, RAM "
+                    + "read back from the root volume, one lifecycle-gate poll (default: ${DEFAULT-VALUE}).")
+    double hibernatedResume = D.hibernatedResume();
+
+    @Option(names = "--cold-jvm-factor",
+            description = "A freshly started worker JVM takes this many times the job time (default: ${DEFAULT-VALUE}) ...")
+    double coldJvmFactor = D.coldJvmFactor();
+
+    @Option(names = "--jit-warmup",
+            description = "... for its first this many seconds; a resumed (Hibernated) worker is warm "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double jitWarmup = D.jitWarmup();
+
     @Option(names = "--job",
-            description = "Seconds per request on one worker (default: ${DEFAULT-VALUE}).")
-    double job = D.job();
+            description = "Seconds per request on one warm worker (default: 1 / the policy's worker.requestsPerSecond).")
+    Double job;
 
     @Option(names = "--terminate",
             description = "Seconds for a stopping worker to drain and stop (default: ${DEFAULT-VALUE}).")
@@ -92,14 +107,37 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Use the warm pool (default: on; --no-warm-pool launches every instance cold).")
     boolean warmPool;
 
+    @Option(names = "--pool-state",
+            description = "Warm pool state, Stopped or Hibernated (default: the policy's warmPool.poolState).")
+    String poolState;
+
+    @Option(names = "--max-prepared",
+            description = "Warm pool: most instances running plus prepared, Terraform's max_group_prepared_capacity "
+                    + "(default: the policy's warmPool.maxGroupPreparedCapacity).")
+    Integer maxPrepared;
+
+    @Option(names = "--volume-gb",
+            description = "Root volume of a pooled instance, GiB (Terraform's root_volume_size_gb; default: "
+                    + "${DEFAULT-VALUE}).")
+    int volumeGb = ROOT_VOLUME_GB;
+
+    @Option(names = "--ebs-usd-per-gb-month",
+            description = "EBS gp3 price while pooled (us-east-1 list price; default: ${DEFAULT-VALUE}).")
+    double ebsUsdPerGbMonth = 0.08;
+
     @Option(names = "--result-timeout",
             description = "Seconds a caller waits before the web tier answers 504 (default: the policy's "
                     + "callers.resultTimeoutSeconds).")
     Double resultTimeout;
 
+    @Option(names = "--throughput", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "After each line, the same scenario under the policy's throughput-aware rule (scenario name "
+                    + "+ '@throughput') (default: on).")
+    boolean throughput;
+
     @Option(names = "--high-resolution",
-            description = "After each line, the same scenario with a high-resolution custom-metric trigger "
-                    + "(scenario name + '@hires'); the shipped policy is not changed.")
+            description = "Also every scenario with a high-resolution custom-metric trigger (scenario name + "
+                    + "'@hires'), for a policy whose metric is still the one-minute SQS metrics.")
     boolean highResolution;
 
     @Option(names = "--hires-period",
@@ -120,39 +158,83 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Also print each capacity decision (to stderr).")
     boolean verbose;
 
+    /** One policy on one timing, its lines named with {@code suffix}. */
+    private record Variant(String suffix, ScalingSimulator simulator, boolean seed) {
+    }
+
     @Override
     public Integer call() {
         ScalingPolicy policy = policyFile == null ? ScalingPolicy.packaged() : ScalingPolicy.load(policyFile);
-        ScalingSimulator.Timing source = ScalingSimulator.Timing.defaults(policy);
-        double period = metricPeriod == null ? source.metricPeriod() : metricPeriod;
-        ScalingSimulator.Timing timing = new ScalingSimulator.Timing(period,
-                metricDelay == null ? source.metricDelay() : metricDelay,
-                alarmEvaluation == null ? source.alarmEvaluation() : alarmEvaluation,
-                periodPhase == null ? period / 2 : periodPhase, activityDelay, coldBoot, imagePull, warmStart,
-                appStart, job, terminate, billingMinimum, warmPool, D.horizon());
+        ScalingSimulator.Timing defaults = ScalingSimulator.Timing.defaults(policy);
+        ScalingSimulator.Timing.Builder b = defaults.toBuilder();
+        b.metricPeriod = metricPeriod == null ? defaults.metricPeriod() : metricPeriod;
+        boolean hires = b.metricPeriod < 60;
+        b.metricDelay = metricDelay != null ? metricDelay
+                : hires ? ScalingSimulator.Timing.HIRES_METRIC_DELAY : ScalingSimulator.Timing.METRIC_DELAY;
+        b.alarmEvaluation = alarmEvaluation != null ? alarmEvaluation
+                : hires ? ScalingSimulator.Timing.HIRES_ALARM_EVALUATION : ScalingSimulator.Timing.ALARM_EVALUATION;
+        b.periodPhase = periodPhase == null ? b.metricPeriod / 2 : periodPhase;
+        b.activityDelay = activityDelay;
+        b.coldBoot = coldBoot;
+        b.imagePull = imagePull;
+        b.warmStart = warmStart;
+        b.appStart = appStart;
+        b.hibernatedResume = hibernatedResume;
+        b.coldJvmFactor = coldJvmFactor;
+        b.jitWarmup = jitWarmup;
+        b.job = job == null ? defaults.job() : job;
+        b.terminate = terminate;
+        b.billingMinimum = billingMinimum;
+        b.warmPool = warmPool;
+        if (poolState != null && !ScalingPolicy.WarmPool.STATES.contains(poolState)) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--pool-state must be one of " + ScalingPolicy.WarmPool.STATES + ", got " + poolState);
+        }
+        b.hibernated = poolState == null ? defaults.hibernated() : "Hibernated".equals(poolState);
+        b.maxPrepared = maxPrepared == null ? defaults.maxPrepared() : maxPrepared;
+        ScalingSimulator.Timing timing = b.build();
         double timeout = resultTimeout == null ? policy.callers().resultTimeoutSeconds() : resultTimeout;
         System.err.println("# " + timing + " resultTimeout=" + timeout);
-        ScalingSimulator shipped = new ScalingSimulator(policy, timing, timeout);
-        ScalingSimulator hires = new ScalingSimulator(policy,
-                timing.withTrigger(hiresPeriod, hiresMetricDelay, hiresAlarmEvaluation), timeout);
-        if (highResolution) {
-            System.err.println("# high resolution: " + hires.timing());
+        ScalingPolicy cheaper = policy.throughputAwareVariant();
+        List<Variant> variants = new ArrayList<>();
+        variants.add(new Variant("", new ScalingSimulator(policy, timing, timeout), true));
+        if (throughput) {
+            variants.add(new Variant("@throughput", new ScalingSimulator(cheaper, timing, timeout), false));
+            System.err.println("# @throughput: targetBacklogPerInstance=" + cheaper.targetBacklogPerInstance()
+                    + " (worker.requestsPerSecond x throughputAware.acceptableWaitSeconds)");
         }
-        List<ScalingSimulator.Result> results = new ArrayList<>();
-        List<ScalingSimulator.Scenario> shippedScenarios = scenarios(shipped, "");
-        List<ScalingSimulator.Scenario> hiresScenarios = highResolution ? scenarios(hires, "@hires") : List.of();
-        for (int i = 0; i < shippedScenarios.size(); i++) {
-            results.add(print(shipped.run(shippedScenarios.get(i))));
-            if (highResolution) {
-                results.add(print(hires.run(hiresScenarios.get(i))));
+        if (highResolution) {
+            ScalingSimulator.Timing fast = timing.withTrigger(hiresPeriod, hiresMetricDelay, hiresAlarmEvaluation);
+            System.err.println("# high resolution: " + fast);
+            variants.add(new Variant("@hires", new ScalingSimulator(policy, fast, timeout), true));
+            if (throughput) {
+                variants.add(new Variant("@hires@throughput", new ScalingSimulator(cheaper, fast, timeout), false));
             }
         }
-        results.add(printLongestWait(shipped, results, "", policy, timeout));
-        if (highResolution) {
-            results.add(printLongestWait(hires, results, "@hires", policy, timeout));
+        List<List<ScalingSimulator.Scenario>> scenarioLists = variants.stream()
+                .map(v -> scenarios(v.simulator(), v.suffix())).toList();
+        List<ScalingSimulator.Result> results = new ArrayList<>();
+        for (int i = 0; i < scenarioLists.get(0).size(); i++) {
+            for (int v = 0; v < variants.size(); v++) {
+                results.add(print(variants.get(v).simulator().run(scenarioLists.get(v).get(i))));
+            }
         }
+        List<ScalingSimulator.Result> checked = new ArrayList<>(results);
+        for (Variant variant : variants) {
+            checked.add(printLongestWait(variant, results, policy, timeout));
+        }
+        for (Variant variant : variants) {
+            if (variant.seed()) {
+                printGoals(variant);
+            }
+        }
+        System.out.printf(Locale.ROOT, "simulate: warm_pool state=%s max_prepared=%d pooled_at_min=%d volume_gb=%d "
+                        + "pooled_gb=%d ebs_usd_per_month=%.2f%n", timing.warmPool()
+                        ? (timing.hibernated() ? "Hibernated" : "Stopped") : "none", timing.maxPrepared(),
+                pooledAtMin(policy, timing), volumeGb, pooledAtMin(policy, timing) * volumeGb,
+                pooledAtMin(policy, timing) * volumeGb * ebsUsdPerGbMonth);
         int status = 0;
-        for (ScalingSimulator.Result result : results) {
+        for (ScalingSimulator.Result result : checked) {
             if (!result.ok()) {
                 System.err.printf("simulate: FAILED scenario=%s requests=%d lost=%d timeouts=%d "
                                 + "lowered_while_in_flight=%d stopped_busy=%d%n", result.scenario(), result.requests(),
@@ -162,6 +244,40 @@ public final class SimulateCommand implements Callable<Integer> {
             }
         }
         return status;
+    }
+
+    private static int pooledAtMin(ScalingPolicy policy, ScalingSimulator.Timing timing) {
+        return timing.warmPool()
+                ? Math.max(policy.warmPool().minSize(), timing.maxPrepared() - policy.minCapacity()) : 0;
+    }
+
+    /**
+     * The issue's goals for the seed policy on {@code variant}'s timing: a 100-request burst on a group at min all
+     * answered in under 60 s and costing at most 30 instance-minutes, 500 requests in under 75 s.
+     */
+    private static void printGoals(Variant variant) {
+        Goals goals = Goals.of(variant.simulator());
+        System.out.printf(Locale.ROOT, "simulate: goals%s burst_100_all_done_s=%.0f (goal < %.0f) "
+                        + "burst_500_all_done_s=%.0f (goal < %.0f) burst_100_instance_minutes=%.1f (goal <= %.0f) "
+                        + "met=%s%n", variant.suffix(), goals.hundred().allDoneSeconds(), Goals.HUNDRED_SECONDS,
+                goals.fiveHundred().allDoneSeconds(), Goals.FIVE_HUNDRED_SECONDS,
+                goals.hundred().instanceMinutes(), Goals.HUNDRED_INSTANCE_MINUTES, goals.met() ? "yes" : "no");
+    }
+
+    /** The goals of issue 15 for a burst on a group at its minimum (the unit test holds the shipped policy to them). */
+    public record Goals(ScalingSimulator.Result hundred, ScalingSimulator.Result fiveHundred) {
+        public static final double HUNDRED_SECONDS = 60;
+        public static final double FIVE_HUNDRED_SECONDS = 75;
+        public static final double HUNDRED_INSTANCE_MINUTES = 30;
+
+        public static Goals of(ScalingSimulator simulator) {
+            return new Goals(simulator.run(100), simulator.run(500));
+        }
+
+        public boolean met() {
+            return hundred.allDoneSeconds() < HUNDRED_SECONDS && fiveHundred.allDoneSeconds() < FIVE_HUNDRED_SECONDS
+                    && hundred.instanceMinutes() <= HUNDRED_INSTANCE_MINUTES && hundred.ok() && fiveHundred.ok();
+        }
     }
 
     /** The bursts, then (unless --no-scenarios) the simulator's other scenarios, each name with {@code suffix}. */
@@ -177,16 +293,18 @@ public final class SimulateCommand implements Callable<Integer> {
     }
 
     /**
-     * Prints the longest wait of a caller over the printed scenarios with {@code suffix} and over every burst at every
+     * Prints the longest wait of a caller over the printed scenarios of {@code variant} and over every burst at every
      * phase of the period (1 s steps), beside the policy's timeouts; returns that outcome.
      */
-    private ScalingSimulator.Result printLongestWait(ScalingSimulator simulator, List<ScalingSimulator.Result> printed,
-                                                     String suffix, ScalingPolicy policy, double timeout) {
+    private ScalingSimulator.Result printLongestWait(Variant variant, List<ScalingSimulator.Result> printed,
+                                                     ScalingPolicy policy, double timeout) {
+        String suffix = variant.suffix();
         List<ScalingSimulator.Result> candidates = new ArrayList<>(printed.stream()
-                .filter(r -> suffix.isEmpty() ? !r.scenario().contains("@") : r.scenario().endsWith(suffix))
+                .filter(r -> suffix.isEmpty() ? !r.scenario().contains("@") : r.scenario().endsWith(suffix)
+                        && r.scenario().indexOf('@') == r.scenario().length() - suffix.length())
                 .toList());
         for (int requests : bursts) {
-            ScalingSimulator.Result worst = simulator.worstPhase(requests, 1);
+            ScalingSimulator.Result worst = variant.simulator().worstPhase(requests, 1);
             candidates.add(worst.named(worst.scenario() + suffix));
         }
         ScalingSimulator.Result worst = candidates.stream()

@@ -100,15 +100,13 @@ class ScalingSimulatorTest {
     void withoutTheWarmPoolTheSameBurstIsSlower() {
         double warm = new ScalingSimulator(POLICY, DEFAULTS).run(100).allDoneSeconds();
         double coldDone = new ScalingSimulator(POLICY, DEFAULTS.withWarmPool(false)).run(100).allDoneSeconds();
-        assertEquals(DEFAULTS.coldBoot() + DEFAULTS.imagePull() - DEFAULTS.warmStart(), coldDone - warm, 0.5);
+        // The pool's few warm workers answer the burst before the cold ones boot; 20 cold ones share it once up.
+        assertTrue(coldDone - warm >= DEFAULTS.coldLaunch() - DEFAULTS.pooledBoot() - 5, warm + " vs " + coldDone);
     }
 
     @Test
     void everyInstanceStartIsBilledAtLeastTheMinimum() {
-        ScalingSimulator.Timing tenMinutes = new ScalingSimulator.Timing(DEFAULTS.metricPeriod(),
-                DEFAULTS.metricDelay(), DEFAULTS.alarmEvaluation(), DEFAULTS.periodPhase(), DEFAULTS.activityDelay(),
-                DEFAULTS.coldBoot(), DEFAULTS.imagePull(), DEFAULTS.warmStart(), DEFAULTS.appStart(), DEFAULTS.job(),
-                DEFAULTS.terminate(), 600, true, DEFAULTS.horizon());
+        ScalingSimulator.Timing tenMinutes = DEFAULTS.withBillingMinimum(600);
         ScalingSimulator.Result result = new ScalingSimulator(POLICY, tenMinutes).run(7);
         // Each of the 7 instances runs less than 10 minutes, so each bills exactly the minimum.
         assertTrue(result.scaledInSeconds() < 600, result.line());
