@@ -71,6 +71,8 @@ cat > "$work/stubs/curl" <<'SH'
 #!/bin/bash
 echo "curl $*" >> "$CALLS"
 n=$(( $(cat "$CALLS.health" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$CALLS.health"
+# Healthy from answer HEALTHY_AFTER (0: never) until answer UNHEALTHY_FROM (unset: for ever).
+[ -z "${UNHEALTHY_FROM:-}" ] || [ "$n" -lt "$UNHEALTHY_FROM" ] || exit 1
 [ "$HEALTHY_AFTER" -gt 0 ] && [ "$n" -ge "$HEALTHY_AFTER" ]
 SH
 printf '#!/bin/bash\necho "systemctl $*" >> "$CALLS"\n' > "$work/stubs/systemctl"
@@ -118,6 +120,13 @@ check warm-pool-never-healthy      1 ABANDON  yes TARGET_STATE=Warmed:Stopped HE
 check warm-pool-running-leaves     0 "CONTINUE CONTINUE" yes TARGET_STATES="Warmed:Running Warmed:Running Warmed:Running InService"
 check warm-pool-hibernated-leaves  0 "CONTINUE CONTINUE" yes TARGET_STATES="Warmed:Hibernated Warmed:Hibernated InService"
 check warm-pool-then-terminated    0 CONTINUE yes TARGET_STATES="Warmed:Running Warmed:Running Terminated"
+# Hibernated pool with reuse on scale-in: back into the pool and out again without a boot; each transition's hook.
+check hibernated-returns-leaves-again 0 "CONTINUE CONTINUE CONTINUE CONTINUE" yes \
+  TARGET_STATES="Warmed:Hibernated InService InService Warmed:Hibernated Warmed:Hibernated InService Terminated"
+check launched-cold-then-pooled    0 "CONTINUE CONTINUE CONTINUE" yes \
+  TARGET_STATES="InService InService Warmed:Hibernated InService Terminated"
+check hibernated-resume-unhealthy  1 "CONTINUE ABANDON" yes TARGET_STATES="Warmed:Hibernated InService" \
+  UNHEALTHY_FROM=2
 check in-service-healthy           0 CONTINUE yes TARGET_STATE=InService HEALTHY_AFTER=3
 check in-service-from-warm-pool    0 CONTINUE yes TARGET_STATE=InService IMAGE_PRESENT=1 PULL_OK=0 HEALTHY_AFTER=2
 check in-service-never-healthy     1 ABANDON  yes TARGET_STATE=InService HEALTHY_AFTER=0
