@@ -22,6 +22,21 @@ locals {
   }
 }
 
+# Hibernation prerequisites (EC2 User Guide, "Prerequisites for EC2 instance hibernation"): an instance type that
+# supports it (C6i, M6i, C5, M5, T3... , not bare metal, RAM up to 150 GiB), an AMI that does (AL2023 from 2023.09.20:
+# main.tf picks the latest), hibernation enabled at launch (hibernation_options), and an encrypted EBS root volume
+# large enough for the RAM on top of what the instance stores. The instance type's facts come from EC2 itself.
+data "aws_ec2_instance_type" "classifier" {
+  instance_type = var.classifier_instance_type
+}
+
+locals {
+  hibernated = local.warm_pool_state == "Hibernated"
+  # What the root volume holds besides the RAM: the OS, Docker, the classifier image and the unpacked libtorch.
+  root_volume_base_gb = 10
+  hibernation_min_gb  = ceil(data.aws_ec2_instance_type.classifier.memory_size / 1024) + local.root_volume_base_gb
+}
+
 resource "aws_launch_template" "classifier" {
   name_prefix            = "${var.name_prefix}-classifier-"
   description            = "Classifier worker: Docker running the classifier-service image ${var.image_tag}"
@@ -46,6 +61,12 @@ resource "aws_launch_template" "classifier" {
     instance_metadata_tags      = "disabled"
   }
 
+  # A Hibernated warm pool needs every instance launched with hibernation enabled (it cannot be turned on later).
+  hibernation_options {
+    configured = local.hibernated
+  }
+
+  # Encrypted always (hibernation requires it; the RAM written to it holds the worker's credentials and images).
   block_device_mappings {
     device_name = "/dev/xvda"
 
@@ -54,6 +75,17 @@ resource "aws_launch_template" "classifier" {
       volume_size           = var.root_volume_size_gb
       encrypted             = true
       delete_on_termination = true
+    }
+  }
+
+  lifecycle {
+    precondition {
+      condition     = !local.hibernated || data.aws_ec2_instance_type.classifier.hibernation_supported
+      error_message = "warm_pool_state Hibernated: classifier_instance_type ${var.classifier_instance_type} does not support hibernation (e.g. c6i.large, m6i.large, c5.large do); choose one that does or warm_pool_state = \"Stopped\"."
+    }
+    precondition {
+      condition     = !local.hibernated || var.root_volume_size_gb >= local.hibernation_min_gb
+      error_message = "warm_pool_state Hibernated: root_volume_size_gb must hold the instance's RAM plus ${local.root_volume_base_gb} GiB: at least ${local.hibernation_min_gb} GiB for ${var.classifier_instance_type}."
     }
   }
 

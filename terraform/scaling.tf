@@ -11,8 +11,9 @@
 #              10 s periods; docs/metrics.md). Fallback: SQS's one-minute metrics and GroupDesiredCapacity, as before;
 #              it acts only in periods in which no web instance published a sample (the web tier is down), so a stale
 #              one-minute datapoint cannot scale in workers the primary alarm has just added.
-#   warm pool: stopped instances that already pulled the image start in ~20 s instead of ~75 s cold; at most
-#              max_group_prepared_capacity instances running + prepared; scale-in returns instances to the pool.
+#   warm pool: prepared instances (image pulled, worker started and warmed, gate closed) resume in ~30 s
+#              (Hibernated, worker warm) or start in ~28 s (Stopped, worker started again) instead of ~83 s cold; at
+#              most max_group_prepared_capacity running + prepared; scale-in returns instances to the pool.
 
 locals {
   scaling   = jsondecode(file("${path.module}/../scaling-policy.json"))
@@ -21,6 +22,10 @@ locals {
   primary   = local.scaling.metric.primary
   fallback  = local.scaling.metric.fallback
   target    = local.scaling.targetBacklogPerInstance
+
+  # Variables override the file's warm pool (null: the file's value, which make simulate assumes).
+  warm_pool_state             = coalesce(var.warm_pool_state, local.scaling.warmPool.poolState)
+  max_group_prepared_capacity = coalesce(var.max_group_prepared_capacity, local.scaling.warmPool.maxGroupPreparedCapacity)
 
   # Step bounds are absolute values of the excess in the policy file; AWS wants them relative to the alarm threshold.
   scale_out_steps = [for s in local.scale_out.steps : {
@@ -122,11 +127,11 @@ resource "aws_autoscaling_group" "classifier" {
   }
 
   warm_pool {
-    pool_state = local.scaling.warmPool.poolState
+    pool_state = local.warm_pool_state
     min_size   = local.scaling.warmPool.minSize
     # Running + prepared instances at most: the pool holds this minus the running workers. Unset, AWS uses the
     # group's maximum (20 instances, 400 GiB of EBS billed while they wait).
-    max_group_prepared_capacity = var.max_group_prepared_capacity
+    max_group_prepared_capacity = local.max_group_prepared_capacity
 
     instance_reuse_policy {
       reuse_on_scale_in = local.scaling.warmPool.reuseOnScaleIn

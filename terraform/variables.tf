@@ -132,13 +132,24 @@ variable "classifier_max_size" {
 }
 
 variable "max_group_prepared_capacity" {
-  description = "Warm pool: most instances running plus prepared (stopped, image pulled). The pool holds this minus the running workers; each stopped one bills its EBS volume (root_volume_size_gb). Without it AWS prepares up to the group's maximum (20 instances, 400 GiB)."
+  description = "Warm pool: most instances running plus prepared (image pulled, worker warmed). The pool holds this minus the running workers, so at most this many launches of a scale-out from 0 come from the pool; the others boot cold. Each pooled instance bills its EBS volume (root_volume_size_gb). Null: scaling-policy.json warmPool.maxGroupPreparedCapacity (4, chosen with make simulate: docs/decisions/0011-warm-workers-and-scale-in-window.md). AWS's own default would be the group's maximum (20 instances, 400 GiB)."
   type        = number
-  default     = 2
+  default     = null
 
   validation {
-    condition     = var.max_group_prepared_capacity >= 0 && var.max_group_prepared_capacity <= 20
-    error_message = "max_group_prepared_capacity must be between 0 and the group's maximum of 20."
+    condition     = var.max_group_prepared_capacity == null || try(var.max_group_prepared_capacity >= 0 && var.max_group_prepared_capacity <= 20 && floor(var.max_group_prepared_capacity) == var.max_group_prepared_capacity, false)
+    error_message = "max_group_prepared_capacity must be null or a whole number between 0 and the group's maximum of 20."
+  }
+}
+
+variable "warm_pool_state" {
+  description = "State of the warm pool's prepared instances: Stopped (EBS billed; the worker starts again, cold JVM, when an instance leaves the pool) or Hibernated (RAM saved to the encrypted root volume; the warmed worker resumes with it; needs an instance type that supports hibernation and a root volume for its RAM, checked at plan). Null: scaling-policy.json warmPool.poolState (Hibernated)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.warm_pool_state == null || contains(["Stopped", "Hibernated"], coalesce(var.warm_pool_state, "-"))
+    error_message = "warm_pool_state must be null, Stopped or Hibernated."
   }
 }
 
@@ -243,7 +254,7 @@ variable "intra_op_threads" {
 }
 
 variable "root_volume_size_gb" {
-  description = "Encrypted gp3 root volume size of every instance, in GiB (Docker images and the unpacked libtorch live here)."
+  description = "Encrypted gp3 root volume size of every instance, in GiB (Docker images and the unpacked libtorch live here). With warm_pool_state Hibernated the classifier's volume also holds its RAM: at least the instance type's memory plus 10 GiB (checked at plan)."
   type        = number
   default     = 20
 }

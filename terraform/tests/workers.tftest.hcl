@@ -60,8 +60,8 @@ run "warm_pool_is_bounded_and_reuses_instances" {
   command = apply
 
   assert {
-    condition     = aws_autoscaling_group.classifier.warm_pool[0].max_group_prepared_capacity == var.max_group_prepared_capacity && var.max_group_prepared_capacity <= 4
-    error_message = "max_group_prepared_capacity must be set explicitly (default at most 4; AWS's default is the group's maximum of 20)."
+    condition     = aws_autoscaling_group.classifier.warm_pool[0].max_group_prepared_capacity == jsondecode(file("../scaling-policy.json")).warmPool.maxGroupPreparedCapacity && aws_autoscaling_group.classifier.warm_pool[0].max_group_prepared_capacity <= 4
+    error_message = "max_group_prepared_capacity must default to scaling-policy.json's warmPool.maxGroupPreparedCapacity (what make simulate assumes), at most 4 (AWS's default is the group's maximum of 20)."
   }
 
   assert {
@@ -79,13 +79,118 @@ run "warm_pool_size_is_a_variable" {
   command = plan
 
   variables {
-    max_group_prepared_capacity = 4
+    max_group_prepared_capacity = 2
   }
 
   assert {
-    condition     = aws_autoscaling_group.classifier.warm_pool[0].max_group_prepared_capacity == 4
+    condition     = aws_autoscaling_group.classifier.warm_pool[0].max_group_prepared_capacity == 2
     error_message = "max_group_prepared_capacity must follow its variable."
   }
+}
+
+# The shipped state: Hibernated, so every instance launches with hibernation enabled and an encrypted root volume
+# that holds its RAM (the mocked c6i.large: 4 GiB, hibernation supported).
+run "hibernated_pool_launches_hibernation_ready_instances" {
+  command = apply
+
+  assert {
+    condition     = aws_autoscaling_group.classifier.warm_pool[0].pool_state == "Hibernated" && jsondecode(file("../scaling-policy.json")).warmPool.poolState == "Hibernated"
+    error_message = "The warm pool's state must default to scaling-policy.json's warmPool.poolState (Hibernated)."
+  }
+
+  assert {
+    condition     = aws_launch_template.classifier.hibernation_options[0].configured == true
+    error_message = "A Hibernated warm pool needs instances launched with hibernation enabled."
+  }
+
+  assert {
+    condition = alltrue([for b in aws_launch_template.classifier.block_device_mappings :
+      b.ebs[0].encrypted == "true" && b.ebs[0].volume_size >= 4 + 10
+    ])
+    error_message = "Hibernation needs an encrypted root volume that holds the RAM (4 GiB) plus the instance's own data (10 GiB)."
+  }
+}
+
+run "stopped_pool_is_a_choice" {
+  command = plan
+
+  variables {
+    warm_pool_state = "Stopped"
+  }
+
+  assert {
+    condition     = aws_autoscaling_group.classifier.warm_pool[0].pool_state == "Stopped" && aws_launch_template.classifier.hibernation_options[0].configured == false
+    error_message = "warm_pool_state Stopped: a stopped pool, instances launched without hibernation."
+  }
+}
+
+run "rejects_an_unknown_pool_state" {
+  command = plan
+
+  variables {
+    warm_pool_state = "Running"
+  }
+
+  expect_failures = [var.warm_pool_state]
+}
+
+run "hibernated_needs_an_instance_type_that_supports_it" {
+  command = plan
+
+  variables {
+    classifier_instance_type = "c7a.large"
+  }
+
+  override_data {
+    target = data.aws_ec2_instance_type.classifier
+    values = {
+      memory_size           = 4096
+      hibernation_supported = false
+    }
+  }
+
+  expect_failures = [aws_launch_template.classifier]
+}
+
+run "stopped_pool_takes_any_instance_type" {
+  command = plan
+
+  variables {
+    classifier_instance_type = "c7a.large"
+    warm_pool_state          = "Stopped"
+  }
+
+  override_data {
+    target = data.aws_ec2_instance_type.classifier
+    values = {
+      memory_size           = 4096
+      hibernation_supported = false
+    }
+  }
+
+  assert {
+    condition     = aws_launch_template.classifier.hibernation_options[0].configured == false
+    error_message = "A Stopped pool must not need hibernation."
+  }
+}
+
+run "hibernated_needs_a_root_volume_for_the_ram" {
+  command = plan
+
+  variables {
+    classifier_instance_type = "c6i.2xlarge"
+  }
+
+  # 16 GiB of RAM + 10 GiB: the default 20 GiB volume is too small.
+  override_data {
+    target = data.aws_ec2_instance_type.classifier
+    values = {
+      memory_size           = 16384
+      hibernation_supported = true
+    }
+  }
+
+  expect_failures = [aws_launch_template.classifier]
 }
 
 run "failing_containers_are_restarted_then_replaced" {

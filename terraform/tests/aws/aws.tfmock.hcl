@@ -14,6 +14,14 @@ mock_data "aws_ami" {
   }
 }
 
+# The shipped classifier type (c6i.large): 4 GiB, hibernation supported.
+mock_data "aws_ec2_instance_type" {
+  defaults = {
+    memory_size           = 4096
+    hibernation_supported = true
+  }
+}
+
 # The alarms validate their actions as ARNs.
 mock_resource "aws_autoscaling_policy" {
   defaults = {
