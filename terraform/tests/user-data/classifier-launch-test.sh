@@ -71,6 +71,14 @@ cat > "$work/stubs/curl" <<'SH'
 #!/bin/bash
 echo "curl $*" >> "$CALLS"
 n=$(( $(cat "$CALLS.health" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$CALLS.health"
+# The drain check (curl -sS, the body read): jobsInFlight 1 for the first BUSY_READS reads, then 0.
+if [[ " $* " == *" -sS "* ]]; then
+  b=$(( $(cat "$CALLS.busy" 2>/dev/null || echo 0) + 1 )); echo "$b" > "$CALLS.busy"
+  busy=0; [ "$b" -le "${BUSY_READS:-0}" ] && busy=1
+  echo "drain-read jobsInFlight=$busy" >> "$CALLS"
+  echo "{\"status\":\"UP\",\"details\":{\"lifecycleGate\":{\"details\":{\"open\":false,\"jobsInFlight\":$busy}}}}"
+  exit 0
+fi
 # Healthy from answer HEALTHY_AFTER (0: never) until answer UNHEALTHY_FROM (unset: for ever).
 [ -z "${UNHEALTHY_FROM:-}" ] || [ "$n" -lt "$UNHEALTHY_FROM" ] || exit 1
 [ "$HEALTHY_AFTER" -gt 0 ] && [ "$n" -ge "$HEALTHY_AFTER" ]
@@ -125,6 +133,17 @@ check hibernated-returns-leaves-again 0 "CONTINUE CONTINUE CONTINUE CONTINUE" ye
   TARGET_STATES="Warmed:Hibernated InService InService Warmed:Hibernated Warmed:Hibernated InService Terminated"
 check launched-cold-then-pooled    0 "CONTINUE CONTINUE CONTINUE" yes \
   TARGET_STATES="InService InService Warmed:Hibernated InService Terminated"
+# Scale-in into a Hibernated pool with jobs in flight: the hook waits until the worker reports none.
+check return-to-pool-drains-first  0 "CONTINUE CONTINUE CONTINUE" yes \
+  TARGET_STATES="Warmed:Hibernated InService InService Warmed:Hibernated Terminated" BUSY_READS=3
+cases=$((cases + 1))
+if [ "$(grep -c '^drain-read jobsInFlight=1' "$work/return-to-pool-drains-first.calls")" = 3 ] \
+    && awk '/^drain-read jobsInFlight=0/{z=NR} /complete-lifecycle-action.*CONTINUE/{c=NR} END{exit !(z && c > z)}' \
+      "$work/return-to-pool-drains-first.calls"; then
+  echo "launch-test: drain-before-pool: ok (3 reads with a job in flight, CONTINUE only after one with none)"
+else
+  failed=$((failed + 1)); echo "launch-test: drain-before-pool: FAILED"; sed 's/^/    /' "$work/return-to-pool-drains-first.calls"
+fi
 check hibernated-resume-unhealthy  1 "CONTINUE ABANDON" yes TARGET_STATES="Warmed:Hibernated InService" \
   UNHEALTHY_FROM=2
 check in-service-healthy           0 CONTINUE yes TARGET_STATE=InService HEALTHY_AFTER=3

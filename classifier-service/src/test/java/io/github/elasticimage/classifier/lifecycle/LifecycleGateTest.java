@@ -99,6 +99,7 @@ class LifecycleGateTest implements TestPropertyProvider {
         Map<String, Object> gate = healthOfGate();
         assertEquals(false, gate.get("open"));
         assertEquals("Warmed:Running", gate.get("state"));
+        assertEquals(0, gate.get("jobsInFlight"));
         assertTrue(imds.tokens() >= 1 && imds.refusedWithoutToken() == 0, "IMDSv2: a token before every read");
 
         List<String> warmIds = List.of(submit("coffee.png"), submit("chelsea.png"));
@@ -121,6 +122,8 @@ class LifecycleGateTest implements TestPropertyProvider {
             await().atMost(Duration.ofSeconds(5)).until(() -> state.equals(healthOfGate().get("state")));
             assertEquals(0.0, gateMetric());
             assertEquals(false, healthOfGate().get("open"));
+            // Drained: what the launch script waits for before the instance goes back into the pool.
+            assertEquals(0, healthOfGate().get("jobsInFlight"));
             // A long poll that began while the gate was open ends within its 1 s wait (anything it brings back is
             // released at once); wait that out before sending, so the check below is about the closed gate only.
             await().pollDelay(Duration.ofMillis(1_500)).until(() -> true);
