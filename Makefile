@@ -179,7 +179,7 @@ images: ## Build both images (tag: IMAGE_TAG or the git commit) and push them to
 
 SIMULATE_ARGS ?=
 .PHONY: simulate
-simulate: ## Replay scaling-policy.json on AWS-like timing: bursts of 1/7/20/100/500 and scenarios (SIMULATE_ARGS="--no-warm-pool --high-resolution", "--help")
+simulate: ## Replay scaling-policy.json on AWS-like timing: bursts of 1/7/20/100/500 and scenarios, beside the throughput-aware rule; goals (SIMULATE_ARGS="--high-resolution --pool-state Stopped", "--help")
 	$(MVN) -q -DskipTests package -pl local-cloud -am
 	java -cp $(LOCAL_CLOUD_JAR) io.github.elasticimage.local.scaling.SimulateCommand $(SIMULATE_ARGS)
 

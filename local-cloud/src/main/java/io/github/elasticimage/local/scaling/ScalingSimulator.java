@@ -11,7 +11,10 @@ import java.util.Locale;
  * Replays the scaling policy on AWS-like timing, in simulated time: requests land on the queue at the times a
  * {@link Scenario} names and the same {@link ScalingEngine} the local autoscaler uses decides, but it only sees what
  * CloudWatch would show it (one sample per period, delivered late, evaluated once per period, GroupDesiredCapacity as
- * late as the queue metrics), and instances take AWS-like times to boot, pull the image and load the model. Each
+ * late as the queue metrics), and instances take AWS-like times to boot, pull the image and load the model. The warm
+ * pool is the group's: at most {@code maxGroupPreparedCapacity} running + prepared instances, so a scale-out from min
+ * takes that many from the pool (Hibernated: the warmed worker resumes; Stopped: it starts again, cold JVM) and
+ * launches the rest cold; scale-in returns running instances to the pool up to its size. Each
  * request's caller gives up after the web tier's RESULT_TIMEOUT on AWS ({@code callers.resultTimeoutSeconds} of the
  * policy): a request answered later, or never, counts as a timeout. Messages are served oldest first (a standard SQS
  * queue only roughly keeps that order).

@@ -14,8 +14,10 @@ import java.util.concurrent.Callable;
 /**
  * {@code make simulate}: the scaling policy on AWS-like timing, one line per scenario: bursts of 1, 7, 20, 100 and 500
  * requests, then bursts at the start, middle and end of an alarm period, two waves, a steady trickle and a burst during
- * scale-in; last, the longest wait a caller sees over every phase of the period against the policy's timeouts. Exits 1
- * if a scenario loses a request, a caller times out, or capacity went down while work was in flight.
+ * scale-in, each followed by the same scenario under the policy's throughput-aware rule ({@code @throughput}); then the
+ * longest wait a caller sees over every phase of the period against the policy's timeouts, issue 15's goals for the
+ * seed policy, and the warm pool's standing cost. Exits 1 if a scenario loses a request, a caller times out, or
+ * capacity went down while work was in flight.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Replays scaling-policy.json in simulated time with AWS-like delays, one line per scenario.")
