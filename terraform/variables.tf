@@ -132,7 +132,7 @@ variable "classifier_max_size" {
 }
 
 variable "max_group_prepared_capacity" {
-  description = "Warm pool: most instances running plus prepared (image pulled, worker warmed). The pool holds this minus the running workers, so at most this many launches of a scale-out from 0 come from the pool; the others boot cold. Each pooled instance bills its EBS volume (root_volume_size_gb). Null: scaling-policy.json warmPool.maxGroupPreparedCapacity (4, chosen with make simulate: docs/decisions/0011-warm-workers-and-scale-in-window.md). AWS's own default would be the group's maximum (20 instances, 400 GiB)."
+  description = "Warm pool: most instances running plus prepared (image pulled, worker warmed). The pool holds this minus the running workers, so at most this many launches of a scale-out from 0 come from the pool; the others boot cold. Each pooled instance bills its EBS volume (root_volume_size_gb). Null: scaling-policy.json warmPool.maxGroupPreparedCapacity (4, chosen with make simulate: docs/decisions/0014-warm-workers-and-scale-in-window.md). AWS's own default would be the group's maximum (20 instances, 400 GiB)."
   type        = number
   default     = null
 
