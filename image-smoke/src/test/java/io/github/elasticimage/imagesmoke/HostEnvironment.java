@@ -71,8 +71,11 @@ final class HostEnvironment {
     /** Only what points the services at the loopback servers instead of AWS; everything else comes from the hosts' names. */
     static Map<String, String> localEndpoints(Map<String, String> serviceEnvironment) {
         Map<String, String> env = new LinkedHashMap<>();
-        for (String name : List.of("MICRONAUT_ENVIRONMENTS", "SQS_ENDPOINT", "S3_ENDPOINT", "IMDS_ENDPOINT")) {
-            env.put(name, serviceEnvironment.get(name));
+        for (String name : List.of("MICRONAUT_ENVIRONMENTS", "SQS_ENDPOINT", "S3_ENDPOINT", "IMDS_ENDPOINT",
+                "AWS_SERVICES_CLOUDWATCH_ENDPOINT_OVERRIDE", "AWS_SERVICES_AUTOSCALING_ENDPOINT_OVERRIDE")) {
+            if (serviceEnvironment.get(name) != null) {
+                env.put(name, serviceEnvironment.get(name));
+            }
         }
         return env;
     }

@@ -79,6 +79,12 @@ class ImageSmokeTest {
         // stand-in on loopback that says InService, as for an instance the group has put in service.
         imds = StandInInstanceMetadata.start("InService");
         local.put("IMDS_ENDPOINT", imds.url());
+        // The web hosts publish the scaling backlog to CloudWatch (SCALING_METRIC_ENABLED=true). No CloudWatch or Auto
+        // Scaling is reachable here: both point at a closed loopback port, so the publisher fails at once and the web
+        // tier must serve regardless (ScalingMetricPublisherTest checks what it sends, against a recording stand-in).
+        String closed = "http://127.0.0.1:" + freePort();
+        local.put("AWS_SERVICES_CLOUDWATCH_ENDPOINT_OVERRIDE", closed);
+        local.put("AWS_SERVICES_AUTOSCALING_ENDPOINT_OVERRIDE", closed);
         webPort = freePort();
         int healthPort = freePort();
         // Local values for the settings the hosts pass (the deployment's own come from Terraform).
@@ -88,6 +94,9 @@ class ImageSmokeTest {
         values.put("WORKER_THREADS", "1");
         values.put("INTRA_OP_THREADS", "1");
         values.put("INSTANCE_ID", "smoke-" + UUID.randomUUID().toString().substring(0, 8));
+        values.put("SCALING_METRIC_NAMESPACE", "ElasticImageRecognitionSmoke");
+        values.put("SCALING_METRIC_INTERVAL", "10s");
+        values.put("CLASSIFIER_GROUP_NAME", "smoke-classifier");
         Path terraform = Path.of(System.getProperty("project.root"), "terraform");
         Map<String, String> classifierEnv = hostEnvironment(terraform, "classifier", values, healthPort, local);
         Map<String, String> webEnv = hostEnvironment(terraform, "web", values, webPort, local);
