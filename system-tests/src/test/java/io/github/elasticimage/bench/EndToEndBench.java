@@ -591,7 +591,7 @@ class EndToEndBench {
 
     private static HttpRequest request(URI url, byte[] photo) {
         return MultipartForm.create().file("myfile", "p.jpg", "image/jpeg", photo)
-                .postChunked(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(120))
+                .post(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(120))
                         .header("Accept", "application/json"))
                 .build();
     }
