@@ -13,7 +13,6 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -237,14 +236,15 @@ public final class LocalAwsServers implements AutoCloseable {
         return StaticCredentialsProvider.create(AwsBasicCredentials.create(DUMMY_CREDENTIAL, DUMMY_CREDENTIAL));
     }
 
-    /** A currently free TCP port on the given interface. */
+    /**
+     * A free TCP port on the given interface for a server to bind later, chosen below the kernel's ephemeral range.
+     * A port the kernel hands out itself (bind to 0, then close) is an ephemeral one: between the check and the
+     * server's bind the kernel may give it to an outgoing connection (a test making thousands of them does), and the
+     * server then fails with "port already in use". Below that range only listeners take ports, and each port is
+     * handed out once per JVM.
+     */
     public static int freePort(String host) {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on " + host, e);
-        }
+        return FreePorts.next(host);
     }
 
     @Override
