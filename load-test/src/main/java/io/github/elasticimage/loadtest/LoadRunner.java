@@ -15,22 +15,32 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 
 /**
  * Sends the requests: all prepared first, then released from one start moment, at most {@code concurrency} in flight
  * (a closed burst when concurrency equals the number of requests). Every request's latency is counted from that start
- * moment.
+ * moment. A request answered 503 or 429 with a {@code Retry-After} header (the web tier's admission pushing back) is
+ * sent again after the delay the header gives, plus a little jitter, within the {@link Retries} bounds; it keeps its
+ * concurrency slot meanwhile, as a waiting caller would, and its times run from its first attempt to its last answer.
  */
 public final class LoadRunner {
 
@@ -43,10 +53,29 @@ public final class LoadRunner {
      * @param apiKey sent as {@code Authorization: Bearer <key>} when not null (a web tier with API keys on)
      */
     public record Settings(URI classifyUrl, String field, int requests, int concurrency, Duration timeout,
-                           String apiKey) {
+                           String apiKey, Retries retries) {
+
+        public Settings(URI classifyUrl, String field, int requests, int concurrency, Duration timeout, String apiKey) {
+            this(classifyUrl, field, requests, concurrency, timeout, apiKey, Retries.OFF);
+        }
 
         public Settings(URI classifyUrl, String field, int requests, int concurrency, Duration timeout) {
             this(classifyUrl, field, requests, concurrency, timeout, null);
+        }
+    }
+
+    /**
+     * How a request answered 503 or 429 with {@code Retry-After} is retried: at most {@code maxRetries} times, and no
+     * retry that would start later than {@code retryFor} after the request's first attempt (0 retries: off).
+     */
+    public record Retries(int maxRetries, Duration retryFor) {
+
+        public static final Retries OFF = new Retries(0, Duration.ZERO);
+
+        public Retries {
+            if (maxRetries < 0 || retryFor.isNegative()) {
+                throw new IllegalArgumentException("retries must not be negative: " + maxRetries + ", " + retryFor);
+            }
         }
     }
 
@@ -86,19 +115,21 @@ public final class LoadRunner {
             int index = i;
             Image image = workload.imageFor(i);
             String expected = workload.expectedFor(image);
-            long sent = System.nanoTime() - start;
-            http.sendAsync(perImage.get(i % perImage.size()), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-                    .orTimeout(wholeExchangeMillis, TimeUnit.MILLISECONDS)
-                    .whenComplete((response, failure) -> {
+            Attempts attempts = new Attempts(System.nanoTime() - start);
+            attempt(perImage.get(i % perImage.size()), settings.retries(), start, attempts, wholeExchangeMillis,
+                    (response, failure) -> {
                         long end = System.nanoTime() - start;
                         RequestResult result;
                         try {
                             result = failure == null
-                                    ? fromResponse(index, image, sent, end, response, settings.field(), expected)
-                                    : fromFailure(index, image, sent, end, failure, expected);
+                                    ? fromResponse(index, image, attempts.firstSent, end, response, settings.field(),
+                                    expected)
+                                    : fromFailure(index, image, attempts.firstSent, end, failure, expected);
                         } catch (RuntimeException unexpected) {
-                            result = fromFailure(index, image, sent, end, unexpected, expected);
+                            result = fromFailure(index, image, attempts.firstSent, end, unexpected, expected);
                         }
+                        result = result.withAttempts(attempts.count, attempts.seen503,
+                                failure == null && retryAfter(response).isPresent());
                         results[index] = result;
                         slots.release();
                         try {
@@ -111,6 +142,84 @@ public final class LoadRunner {
         done.await();
         long elapsed = Arrays.stream(results).mapToLong(RequestResult::endNanos).max().orElse(0);
         return new Run(startEpochMillis, List.of(results), elapsed);
+    }
+
+    /** One request's attempts so far: when the first was sent (ns after the start moment), how many, how many 503s. */
+    private static final class Attempts {
+        final long firstSent;
+        volatile int count;
+        volatile int seen503;
+
+        Attempts(long firstSent) {
+            this.firstSent = firstSent;
+        }
+    }
+
+    /**
+     * Sends {@code request}, and again after each 503 or 429 with {@code Retry-After} while the bounds allow; tells
+     * {@code done} of the last answer (or failure). Each attempt has the whole-exchange timeout of its own.
+     */
+    private void attempt(HttpRequest request, Retries retries, long start, Attempts attempts, long wholeExchangeMillis,
+                         BiConsumer<HttpResponse<String>, Throwable> done) {
+        attempts.count++;
+        http.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
+                .orTimeout(wholeExchangeMillis, TimeUnit.MILLISECONDS)
+                .whenComplete((response, failure) -> {
+                    if (failure == null) {
+                        if (response.statusCode() == 503) {
+                            attempts.seen503++;
+                        }
+                        Optional<Duration> after = retryAfter(response);
+                        if (after.isPresent()) {
+                            long delayMillis = withJitter(after.get().toMillis());
+                            long sinceFirstMillis = (System.nanoTime() - start - attempts.firstSent) / 1_000_000;
+                            if (attempts.count - 1 < retries.maxRetries()
+                                    && sinceFirstMillis + delayMillis <= retries.retryFor().toMillis()) {
+                                CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS).execute(() -> {
+                                    try {
+                                        attempt(request, retries, start, attempts, wholeExchangeMillis, done);
+                                    } catch (RuntimeException notSent) {
+                                        done.accept(null, notSent);
+                                    }
+                                });
+                                return;
+                            }
+                        }
+                    }
+                    done.accept(response, failure);
+                });
+    }
+
+    /**
+     * The wait a 503 or 429 answer asks for in its {@code Retry-After} header (delay-seconds or an HTTP-date, RFC 9110
+     * section 10.2.3); empty for any other answer, or when the header is missing or unreadable (not retried).
+     */
+    static Optional<Duration> retryAfter(HttpResponse<?> response) {
+        if (response == null || (response.statusCode() != 503 && response.statusCode() != 429)) {
+            return Optional.empty();
+        }
+        return response.headers().firstValue("Retry-After").map(String::strip).flatMap(LoadRunner::parseRetryAfter);
+    }
+
+    static Optional<Duration> parseRetryAfter(String value) {
+        if (value.matches("[0-9]{1,9}")) {
+            return Optional.of(Duration.ofSeconds(Long.parseLong(value)));
+        }
+        try {
+            Instant at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            Duration wait = Duration.between(Instant.now(), at);
+            return Optional.of(wait.isNegative() ? Duration.ZERO : wait);
+        } catch (DateTimeParseException notADate) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * The delay plus a random share of up to a quarter of it (at least 100 ms), so that the callers one pushback
+     * turned away do not all come back in the same millisecond.
+     */
+    static long withJitter(long delayMillis) {
+        return delayMillis + ThreadLocalRandom.current().nextLong(Math.max(100, delayMillis / 4) + 1);
     }
 
     private static HttpRequest request(Settings settings, Image image) {

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
 /**
  * Fires N classification requests at the web tier from one start moment and reports what came back: counts, labels
  * checked against the expected ones, latency percentiles, throughput, errors by kind and, when a scaling timeline is
- * available, what the worker tier did. Exit status 0 only when every request succeeded with the expected label.
+ * available, what the worker tier did. A request the web tier pushes back (503 or 429 with {@code Retry-After}) is
+ * retried after the delay it asks for, within {@code --max-retries} and {@code --retry-for}. Exit status 0 only when
+ * every request succeeded with the expected label.
  */
 @Command(name = "load-test", mixinStandardHelpOptions = true, version = "load-test 0.1.0",
         description = "Sends N concurrent image classification requests and reports correctness, latency and scaling.",
@@ -82,9 +84,21 @@ public final class LoadTestCommand implements Callable<Integer> {
     private Path synsets;
 
     @Option(names = "--timeout", defaultValue = "90s", paramLabel = "DURATION",
-            description = "Per-request timeout, e.g. 90s, 2m, 500ms (default: ${DEFAULT-VALUE}; the web tier answers 504"
+            description = "Timeout of each attempt, e.g. 90s, 2m, 500ms (default: ${DEFAULT-VALUE}; the web tier answers 504"
                     + " after its RESULT_TIMEOUT, 60s by default).")
     private String timeout;
+
+    @Option(names = "--max-retries", paramLabel = "N", defaultValue = "30",
+            description = "Retries of a request answered 503 or 429 with a Retry-After header (the web tier's admission"
+                    + " pushing back), each after the delay the header gives plus up to a quarter more of jitter; other"
+                    + " errors are never retried; 0 turns retries off (default: ${DEFAULT-VALUE}). A request's latency"
+                    + " runs from its first attempt to its last answer, waits included; one still pushed back at the"
+                    + " bounds counts as failed.")
+    private int maxRetries;
+
+    @Option(names = "--retry-for", paramLabel = "DURATION", defaultValue = "2m",
+            description = "No retry starts later than this after the request's first attempt (default: ${DEFAULT-VALUE}).")
+    private String retryFor;
 
     @Option(names = "--report", paramLabel = "DIR",
             description = "Write report.html (charts embedded) and requests.csv into this folder.")
@@ -157,8 +171,11 @@ public final class LoadTestCommand implements Callable<Integer> {
         URI classify = URI.create(url.toString().replaceAll("/+$", "") + "/classify");
         long checkedImages = workload.images().stream().filter(i -> workload.expectedFor(i) != null).count();
 
-        out.printf(Locale.ROOT, "load-test: %d requests to %s (field %s), concurrency %d, timeout %s%n", requests,
-                classify, field, slots, timeout);
+        LoadRunner.Retries retries = new LoadRunner.Retries(maxRetries, duration("--retry-for", retryFor));
+        String retryText = maxRetries == 0 ? "retries off"
+                : "retries on 503/429 with Retry-After: at most " + maxRetries + " within " + retryFor;
+        out.printf(Locale.ROOT, "load-test: %d requests to %s (field %s), concurrency %d, timeout %s, %s%n", requests,
+                classify, field, slots, timeout, retryText);
         out.printf(Locale.ROOT, "images     %d from %s, %d with an expected label%n", workload.images().size(),
                 workload.origin(), checkedImages);
 
@@ -174,7 +191,7 @@ public final class LoadTestCommand implements Callable<Integer> {
             Progress.Mode mode = Progress.Mode.valueOf(progress.toUpperCase(Locale.ROOT));
             try (Progress bar = Progress.create(mode, requests, out, outIsTerminal)) {
                 run = new LoadRunner(requestTimeout).run(workload,
-                        new LoadRunner.Settings(classify, field, requests, slots, requestTimeout, apiKey()), bar);
+                        new LoadRunner.Settings(classify, field, requests, slots, requestTimeout, apiKey(), retries), bar);
             }
             if (sampler != null) {
                 waitForScaleIn(sampler, duration("--wait-scale-in", waitScaleIn));
@@ -193,7 +210,7 @@ public final class LoadTestCommand implements Callable<Integer> {
         summary.print(out, sourceName, unavailable);
         if (report != null) {
             Report.write(report, new Report.Parameters(url.toString(), field, requests, slots,
-                    workload.images().size() + " from " + workload.origin(), timeout, sourceName), summary);
+                    workload.images().size() + " from " + workload.origin(), timeout, retryText, sourceName), summary);
             out.println("report     " + report.resolve(Report.HTML) + ", " + report.resolve(Report.CSV));
         }
         out.println(summary.lastLine());
@@ -207,6 +224,9 @@ public final class LoadTestCommand implements Callable<Integer> {
         }
         if (concurrency != null && concurrency < 1) {
             throw usage("--concurrency must be at least 1");
+        }
+        if (maxRetries < 0) {
+            throw usage("--max-retries must be 0 (off) or more");
         }
         if (!field.equals("myfile") && !field.equals("inputFile") && !field.equals("file")) {
             throw usage("--field must be myfile, inputFile or file, not " + field);
@@ -225,6 +245,9 @@ public final class LoadTestCommand implements Callable<Integer> {
         duration("--timeout", timeout);
         duration("--sample-interval", sampleInterval);
         duration("--wait-scale-in", waitScaleIn);
+        if (duration("--retry-for", retryFor).isNegative()) {
+            throw usage("--retry-for must not be negative");
+        }
     }
 
     private Workload workload() {

@@ -41,7 +41,7 @@ public final class Report {
 
     /** Run parameters shown at the top of the report. */
     public record Parameters(String url, String field, int requests, int concurrency, String images,
-                             String timeout, String scalingSource) {
+                             String timeout, String retries, String scalingSource) {
     }
 
     public static void write(Path dir, Parameters parameters, Summary summary) throws IOException {
@@ -53,13 +53,14 @@ public final class Report {
 
     static void writeCsv(Path file, Summary summary) throws IOException {
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            out.write("file,start_ms,end_ms,latency_ms,status,label,expected,correct,error\n");
+            out.write("file,start_ms,end_ms,latency_ms,status,label,expected,correct,error,attempts,seen_503\n");
             for (RequestResult r : summary.run().results()) {
                 String status = r.status() > 0 ? Integer.toString(r.status()) : r.error();
                 String correct = r.checked() ? Boolean.toString(r.correct()) : "";
                 out.write(String.join(",", Csv.field(r.file()), ms(r.sentNanos()), ms(r.endNanos()),
                         ms(r.latencyNanos()), Csv.field(status), Csv.field(r.label()), Csv.field(r.expected()),
-                        correct, Csv.field(r.ok() ? "" : r.error() + ": " + r.detail())));
+                        correct, Csv.field(r.ok() ? "" : r.error() + ": " + r.detail()),
+                        Integer.toString(r.attempts()), Integer.toString(r.seen503())));
                 out.write('\n');
             }
         }
@@ -86,12 +87,14 @@ public final class Report {
         row(html, "requests", p.requests() + " at concurrency " + p.concurrency()
                 + (p.concurrency() >= p.requests() ? " (one closed burst)" : ""));
         row(html, "images", p.images());
-        row(html, "timeout", p.timeout());
+        row(html, "timeout", p.timeout() + " per attempt");
+        row(html, "retries", p.retries());
         html.append("</table>\n");
 
         html.append("<h2>Results</h2>\n<table>\n");
         row(html, "ok / failed", s.ok() + " / " + s.failed());
         row(html, "labels correct", s.correct() + " of " + s.checked() + " checked");
+        row(html, "retries", s.retriesLine().substring(11));
         row(html, "latency from start moment (ms)", String.format(Locale.ROOT,
                 "p50 %.1f, p90 %.1f, p99 %.1f, max %.1f", s.latencyMs(50), s.latencyMs(90), s.latencyMs(99), s.maxMs()));
         row(html, "service time from send (ms)", String.format(Locale.ROOT, "p50 %.1f, p90 %.1f, p99 %.1f",

@@ -24,6 +24,10 @@ public final class Summary {
     private final int failed;
     private final int correct;
     private final int checked;
+    private final int retried;
+    private final int retries;
+    private final int seen503;
+    private final int pushedBack;
     private final Map<String, Integer> errorsByKind = new TreeMap<>();
     private final Map<String, String> errorExample = new TreeMap<>();
     private final Map<String, Integer> wrongLabels = new TreeMap<>();
@@ -35,7 +39,19 @@ public final class Summary {
         int okCount = 0;
         int correctCount = 0;
         int checkedCount = 0;
+        int retriedCount = 0;
+        int retryCount = 0;
+        int seen503Count = 0;
+        int pushedBackCount = 0;
         for (RequestResult result : run.results()) {
+            if (result.retries() > 0) {
+                retriedCount++;
+                retryCount += result.retries();
+            }
+            seen503Count += result.seen503();
+            if (result.pushedBack()) {
+                pushedBackCount++;
+            }
             latency.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, result.latencyNanos() / 1_000)));
             service.recordValue(Math.min(HIGHEST_MICROS, Math.max(0, result.serviceNanos() / 1_000)));
             if (result.ok()) {
@@ -58,6 +74,10 @@ public final class Summary {
         this.failed = run.results().size() - okCount;
         this.correct = correctCount;
         this.checked = checkedCount;
+        this.retried = retriedCount;
+        this.retries = retryCount;
+        this.seen503 = seen503Count;
+        this.pushedBack = pushedBackCount;
     }
 
     public int requests() {
@@ -78,6 +98,26 @@ public final class Summary {
 
     public int checked() {
         return checked;
+    }
+
+    /** Requests sent more than once (answered 503 or 429 with Retry-After, then retried). */
+    public int retried() {
+        return retried;
+    }
+
+    /** Retries in all (attempts beyond each request's first). */
+    public int retries() {
+        return retries;
+    }
+
+    /** 503 answers over all attempts: how often admission (or a backend outage) pushed back. */
+    public int seen503() {
+        return seen503;
+    }
+
+    /** Requests whose last answer still asked to retry when the retry bounds were reached (counted as failed). */
+    public int pushedBack() {
+        return pushedBack;
     }
 
     public Histogram latency() {
@@ -145,9 +185,9 @@ public final class Summary {
     public String lastLine() {
         return String.format(Locale.ROOT,
                 "load-test: requests=%d ok=%d failed=%d correct=%d/%d p50_ms=%.1f p90_ms=%.1f p99_ms=%.1f max_ms=%.1f"
-                        + " throughput=%.1f workers_peak=%s",
+                        + " throughput=%.1f retried=%d seen_503=%d workers_peak=%s",
                 requests(), ok, failed, correct, checked, latencyMs(50), latencyMs(90), latencyMs(99), maxMs(),
-                throughput(), workersPeak());
+                throughput(), retried, seen503, workersPeak());
     }
 
     public void print(PrintStream out, String scalingSource, String scalingUnavailableReason) {
@@ -162,6 +202,7 @@ public final class Summary {
                         errorExample.get(error.getKey()));
             }
         }
+        out.println(retriesLine());
         int shown = 0;
         for (Map.Entry<String, Integer> wrong : wrongLabels.entrySet()) {
             if (shown++ == MAX_WRONG_SHOWN) {
@@ -178,6 +219,13 @@ public final class Summary {
         out.printf(Locale.ROOT, "throughput %.1f ok/s (%d in %.2f s); the last request was sent %.1f ms after the start"
                 + " moment%n", throughput(), ok, elapsedSeconds(), lastSentMs());
         out.println(scalingLine(scaling, scalingSource, scalingUnavailableReason));
+    }
+
+    /** What the service's pushback (503/429 with Retry-After) did to this run. */
+    public String retriesLine() {
+        return String.format(Locale.ROOT, "retries    %d requests retried (%d retries) after 503/429 with Retry-After;"
+                + " 503 answers seen %d; %d still pushed back at the retry bounds", retried, retries, seen503,
+                pushedBack);
     }
 
     static String scalingLine(ScalingSummary scaling, String source, String unavailableReason) {

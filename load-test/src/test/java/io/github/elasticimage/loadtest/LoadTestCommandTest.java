@@ -34,7 +34,7 @@ class LoadTestCommandTest {
     private static final long LATENCY_MS = 200;
     private static final Pattern LAST_LINE = Pattern.compile("load-test: requests=(\\d+) ok=(\\d+) failed=(\\d+)"
             + " correct=(\\d+)/(\\d+) p50_ms=(\\d+\\.\\d) p90_ms=(\\d+\\.\\d) p99_ms=(\\d+\\.\\d) max_ms=(\\d+\\.\\d)"
-            + " throughput=(\\d+\\.\\d) workers_peak=(\\d+|unknown)");
+            + " throughput=(\\d+\\.\\d) retried=(\\d+) seen_503=(\\d+) workers_peak=(\\d+|unknown)");
 
     @TempDir
     Path tmp;
@@ -127,7 +127,7 @@ class LoadTestCommandTest {
         assertEquals(30 / (trueMax / 1000), throughput, 30 / (trueMax / 1000) * 0.01 + 0.1);
 
         // The stub autoscaler ran 4 workers while requests were held, 1 before and after.
-        assertEquals("4", outcome.field(11), outcome.out());
+        assertEquals("4", outcome.field(13), outcome.out());
         assertTrue(outcome.out().contains("workers    1 at start, peak 4"), outcome.out());
         assertTrue(outcome.out().contains("back to min 1 at +"), outcome.out());
         assertTrue(outcome.out().contains("progress   30/30 done, 0 failed"), outcome.out());
@@ -154,7 +154,7 @@ class LoadTestCommandTest {
                 outcome.out());
         // At most 5 in flight: 20 requests of 200 ms take at least 4 rounds.
         assertTrue(outcome.number(9) >= 4 * LATENCY_MS, outcome.out());
-        assertEquals("unknown", outcome.field(11));
+        assertEquals("unknown", outcome.field(13));
     }
 
     @Test
@@ -193,7 +193,7 @@ class LoadTestCommandTest {
         assertEquals("0", refused.field(2));
         assertEquals("3", refused.field(3));
         assertTrue(refused.out().contains("errors     connection      3"), refused.out());
-        assertEquals("unknown", refused.field(11));
+        assertEquals("unknown", refused.field(13));
         assertTrue(refused.out().contains("workers    unknown: http://127.0.0.1:" + closedPort), refused.out());
     }
 
@@ -231,10 +231,95 @@ class LoadTestCommandTest {
         assertTrue(html.contains(outcome.last().group()), "report repeats the summary line");
 
         List<String> csv = Files.readAllLines(report.resolve(Report.CSV));
-        assertEquals("file,start_ms,end_ms,latency_ms,status,label,expected,correct,error", csv.get(0));
+        assertEquals("file,start_ms,end_ms,latency_ms,status,label,expected,correct,error,attempts,seen_503",
+                csv.get(0));
         assertEquals(13, csv.size());
         assertTrue(csv.get(1).startsWith("chelsea.png,"), csv.get(1));
         assertEquals(3, csv.stream().filter(row -> row.startsWith("fail-1.png,") && row.contains(",503,")).count());
+    }
+
+    @Test
+    void aRequestPushedBackWithRetryAfterIsSentAgainAfterTheDelayAndCountedFromItsFirstAttempt() throws IOException {
+        stub.refuseNext(1, 503, "1");
+        Path report = tmp.resolve("retried");
+        Outcome outcome = run("--url", stub.url(), "--images", images.toString(), "--requests", "1", "--expected",
+                expectedCsv("chelsea.png,Egyptian Mau").toString(), "--timeline-url", "none", "--report",
+                report.toString());
+
+        assertEquals(0, outcome.exit(), outcome.out());
+        assertEquals("1 0 1/1", outcome.field(2) + " " + outcome.field(3) + " " + outcome.field(4) + "/"
+                + outcome.field(5), outcome.out());
+        assertEquals("1", outcome.field(11), "retried\n" + outcome.out());
+        assertEquals("1", outcome.field(12), "seen_503\n" + outcome.out());
+        assertTrue(outcome.out().contains("retries    1 requests retried (1 retries) after 503/429 with Retry-After;"
+                + " 503 answers seen 1; 0 still pushed back"), outcome.out());
+        // Sent twice, the second time after the 1 s the header asked for plus at most a quarter more of jitter.
+        List<Long> arrivals = stub.arrivals();
+        assertEquals(2, arrivals.size());
+        double gapMs = (arrivals.get(1) - arrivals.get(0)) / 1e6;
+        assertTrue(gapMs >= 1_000 && gapMs < 1_250 + 1_000, "gap between attempts " + gapMs + " ms");
+        // The latency is the caller's: from the first attempt, so the wait and the held answer are both in it.
+        assertTrue(outcome.number(9) >= 1_000 + LATENCY_MS, outcome.out());
+        List<String> row = Csv.split(Files.readAllLines(report.resolve(Report.CSV)).get(1));
+        assertEquals("chelsea.png", row.get(0));
+        assertEquals("200", row.get(4));
+        assertEquals("2", row.get(9), "attempts");
+        assertEquals("1", row.get(10), "seen_503");
+        assertTrue(Double.parseDouble(row.get(3)) - Double.parseDouble(row.get(1)) >= 1_000 + LATENCY_MS,
+                "service time from the first send: " + row);
+    }
+
+    @Test
+    void aRequestAlwaysPushedBackFailsAtTheRetryBounds() throws IOException {
+        stub.refuseNext(Integer.MAX_VALUE, 503, "1");
+        Outcome bounded = run("--url", stub.url(), "--images", images.toString(), "--requests", "1",
+                "--timeline-url", "none", "--max-retries", "2");
+        assertEquals(LoadTestCommand.EXIT_FAILED, bounded.exit(), bounded.out());
+        assertEquals("0 1", bounded.field(2) + " " + bounded.field(3), bounded.out());
+        assertEquals(3, stub.received(), "first attempt and 2 retries");
+        assertEquals("1 3", bounded.field(11) + " " + bounded.field(12), bounded.out());
+        assertTrue(bounded.out().contains("errors     http_503        1  e.g. uploads in memory on this instance are"
+                + " at their limit (id stub-refused)"), bounded.out());
+        assertTrue(bounded.out().contains("503 answers seen 3; 1 still pushed back at the retry bounds"),
+                bounded.out());
+
+        // The deadline: a retry 1-1.25 s after the first attempt fits in 1.5 s, the next one would not.
+        Outcome deadline = run("--url", stub.url(), "--images", images.toString(), "--requests", "1",
+                "--timeline-url", "none", "--max-retries", "10", "--retry-for", "1500ms");
+        assertEquals(LoadTestCommand.EXIT_FAILED, deadline.exit(), deadline.out());
+        assertEquals(3 + 2, stub.received(), deadline.out());
+        assertEquals("1 2", deadline.field(11) + " " + deadline.field(12), deadline.out());
+
+        Outcome off = run("--url", stub.url(), "--images", images.toString(), "--requests", "2",
+                "--timeline-url", "none", "--max-retries", "0");
+        assertEquals(LoadTestCommand.EXIT_FAILED, off.exit(), off.out());
+        assertEquals(5 + 2, stub.received(), off.out());
+        assertEquals("0 2", off.field(11) + " " + off.field(12), off.out());
+        assertTrue(off.out().contains("retries off"), off.out());
+    }
+
+    @Test
+    void onlyA503Or429WithRetryAfterIsRetried() throws IOException {
+        stub.refuseNext(Integer.MAX_VALUE, 500, "1");
+        Outcome serverError = run("--url", stub.url(), "--images", images.toString(), "--requests", "2",
+                "--timeline-url", "none");
+        assertEquals(LoadTestCommand.EXIT_FAILED, serverError.exit(), serverError.out());
+        assertEquals(2, stub.received(), "a 500 is not retried, Retry-After or not");
+        assertEquals("2 0 0", serverError.field(3) + " " + serverError.field(11) + " " + serverError.field(12));
+        assertTrue(serverError.out().contains("errors     http_500        2"), serverError.out());
+
+        stub.refuseNext(Integer.MAX_VALUE, 503, null);
+        Outcome noHeader = run("--url", stub.url(), "--images", images.toString(), "--requests", "2",
+                "--timeline-url", "none");
+        assertEquals(2 + 2, stub.received(), "a 503 without Retry-After is not retried");
+        assertEquals("2 0 2", noHeader.field(3) + " " + noHeader.field(11) + " " + noHeader.field(12));
+
+        stub.refuseNext(1, 429, "0");
+        Outcome tooMany = run("--url", stub.url(), "--images", images.toString(), "--requests", "1",
+                "--timeline-url", "none");
+        assertEquals(0, tooMany.exit(), tooMany.out());
+        assertEquals(4 + 2, stub.received(), "a 429 with Retry-After is retried");
+        assertEquals("0 1 0", tooMany.field(3) + " " + tooMany.field(11) + " " + tooMany.field(12));
     }
 
     @Test
@@ -247,6 +332,8 @@ class LoadTestCommandTest {
         Outcome badRegion = run("--url", stub.url(), "--queue-url", "http://127.0.0.1:1/q", "--region", "Europe");
         assertEquals(LoadTestCommand.EXIT_USAGE, badRegion.exit());
         assertTrue(badRegion.err().contains("--region must be a region code"), badRegion.err());
+        assertEquals(LoadTestCommand.EXIT_USAGE, run("--url", stub.url(), "--max-retries", "-1").exit());
+        assertEquals(LoadTestCommand.EXIT_USAGE, run("--url", stub.url(), "--retry-for", "soon").exit());
         assertEquals(0, stub.received());
     }
 

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +22,9 @@ import java.util.regex.Pattern;
  * {@code POST /classify} holds each request for a fixed latency, then answers the label given for the uploaded file
  * name ({@code <stem>:<label>} for the {@code inputFile} field), a JSON 503 for files named {@code fail*}, and nothing
  * for {@code slow*} files until long after any test timeout. {@code GET /scaling/timeline} answers the history of
- * readings, one new reading per call: 4 workers running while any classify request is held, else 1.
+ * readings, one new reading per call: 4 workers running while any classify request is held, else 1. Told to with
+ * {@link #refuseNext}, it refuses the next classify requests at once with a status and, when given, a
+ * {@code Retry-After} header, as the web tier's admission does.
  */
 final class StubWebTier implements AutoCloseable {
 
@@ -34,6 +37,11 @@ final class StubWebTier implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger received = new AtomicInteger();
     private final List<String> timeline = new ArrayList<>();
+
+    private final List<Long> arrivals = new CopyOnWriteArrayList<>();
+    private final AtomicInteger refusals = new AtomicInteger();
+    private volatile int refusalStatus;
+    private volatile String refusalRetryAfter;
 
     /** The API key every classify request must carry as a bearer token, or null (keys off). */
     private volatile String requiredKey;
@@ -60,6 +68,21 @@ final class StubWebTier implements AutoCloseable {
         return received.get();
     }
 
+    /** When each classify request arrived, System.nanoTime(), in arrival order. */
+    List<Long> arrivals() {
+        return List.copyOf(arrivals);
+    }
+
+    /**
+     * Refuses the next {@code count} classify requests ({@code Integer.MAX_VALUE}: all) with {@code status}, a JSON
+     * reason, and {@code Retry-After: <retryAfter>} unless it is null, before reading their bodies.
+     */
+    void refuseNext(int count, int status, String retryAfter) {
+        refusalStatus = status;
+        refusalRetryAfter = retryAfter;
+        refusals.set(count);
+    }
+
     /** From now on, answer 401 (as the web tier with API keys on) unless {@code Authorization: Bearer <key>}. */
     void requireKey(String key) {
         this.requiredKey = key;
@@ -69,6 +92,16 @@ final class StubWebTier implements AutoCloseable {
         inFlight.incrementAndGet();
         try {
             received.incrementAndGet();
+            arrivals.add(System.nanoTime());
+            if (refusals.getAndUpdate(n -> n == Integer.MAX_VALUE ? n : Math.max(0, n - 1)) > 0) {
+                if (refusalRetryAfter != null) {
+                    exchange.getResponseHeaders().set("Retry-After", refusalRetryAfter);
+                }
+                send(exchange, refusalStatus, "application/json", "{\"status\":" + refusalStatus + ",\"error\":"
+                        + "\"refused\",\"message\":\"uploads in memory on this instance are at their limit\","
+                        + "\"id\":\"stub-refused\"}");
+                return;
+            }
             if (requiredKey != null && !("Bearer " + requiredKey).equals(
                     exchange.getRequestHeaders().getFirst("Authorization"))) {
                 exchange.getRequestBody().readAllBytes();
