@@ -184,10 +184,12 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
      * @param workerStartSeconds    prior of a worker's start to ready, until the first boot is measured
      * @param drainImagesPerSecond  images per second the ready workers are taken to drain together at least (a
      *                              faster measured drain replaces it)
+     * @param maxCpuLoad            busiest (0-1] the machine may have been over the last period for a scale-out step to
+     *                              be taken: on busy cores a new worker only takes CPU from those at work. 1 = off
      */
     @JsonIgnoreProperties("description")
     public record Local(int periodSeconds, int maxCapacity, int bootNice, double workerStartSeconds,
-                        double drainImagesPerSecond) {
+                        double drainImagesPerSecond, double maxCpuLoad) {
     }
 
     /** The policy packaged into this jar (a copy of the repository's scaling-policy.json made by the build). */
@@ -290,6 +292,7 @@ public record ScalingPolicy(int minCapacity, int maxCapacity, int targetBacklogP
         require(local.bootNice() >= 0 && local.bootNice() <= 19, source, "0 <= local.bootNice <= 19");
         require(local.workerStartSeconds() > 0, source, "local.workerStartSeconds > 0");
         require(local.drainImagesPerSecond() > 0, source, "local.drainImagesPerSecond > 0");
+        require(local.maxCpuLoad() > 0 && local.maxCpuLoad() <= 1, source, "0 < local.maxCpuLoad <= 1");
     }
 
     private static boolean notBlank(String s) {

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The local scale-out gate: a step only when the backlog outlasts a new worker's boot. */
+/**
+ * The local scale-out gate: a step only when the backlog outlasts a new worker's boot and the machine's CPU has room
+ * for another worker.
+ */
 class ScaleOutGateTest {
 
     /** Priors: a boot takes 6 s, the ready workers drain 20 images/s. */
@@ -57,7 +60,49 @@ class ScaleOutGateTest {
     }
 
     @Test
+    void holdsAStepWhileTheCpuWasBusierThanTheLimit() {
+        double[] load = {0.97};
+        ScaleOutGate cpuGate = new ScaleOutGate(6, 20, 0.75, () -> load[0]);
+        // 1000 queued outlast any boot, but the cores were 97% busy over the period: held, and the log says why
+        cpuGate.observe(0, 990, 10, 1);
+        assertEquals(0.97, cpuGate.cpuLoad(), 1e-9);
+        assertEquals(1, cpuGate.limit(1, 4, 1000, 1, Double.NaN));
+        assertTrue(cpuGate.reason().contains("97% busy"), cpuGate.reason());
+        // the same backlog on a machine with room (half its CPU idle): the policy's step
+        load[0] = 0.5;
+        cpuGate.observe(3_000, 980, 10, 1);
+        assertEquals(4, cpuGate.limit(1, 4, 990, 1, Double.NaN));
+        assertEquals("", cpuGate.reason());
+        // the first worker is never held, however busy the machine
+        load[0] = 1.0;
+        cpuGate.observe(6_000, 980, 0, 0);
+        assertEquals(2, cpuGate.limit(0, 2, 980, 0, Double.NaN));
+    }
+
+    @Test
+    void anUnknownCpuLoadHoldsNothing() {
+        ScaleOutGate cpuGate = new ScaleOutGate(6, 20, 0.75, () -> -1);
+        cpuGate.observe(0, 990, 10, 1);
+        assertTrue(Double.isNaN(cpuGate.cpuLoad()));
+        assertEquals(4, cpuGate.limit(1, 4, 1000, 1, Double.NaN));
+        ScaleOutGate nanGate = new ScaleOutGate(6, 20, 0.75, () -> Double.NaN);
+        nanGate.observe(0, 990, 10, 1);
+        assertEquals(4, nanGate.limit(1, 4, 1000, 1, Double.NaN));
+    }
+
+    @Test
+    void theMachinesCpuLoadIsReadable() {
+        // what make run's gate reads: the platform's system CPU load (0-1), or negative where the JVM cannot tell
+        double load = ScaleOutGate.systemCpuLoad();
+        assertTrue(load <= 1.0, "load " + load);
+        System.out.println("scale-out gate: system CPU load reads " + (load < 0 ? "unavailable (CPU condition off)"
+                : String.format(java.util.Locale.ROOT, "%.2f", load)));
+    }
+
+    @Test
     void refusesPriorsThatAreNotPositive() {
+        assertThrows(IllegalArgumentException.class, () -> new ScaleOutGate(6, 20, 0, () -> 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new ScaleOutGate(6, 20, 1.5, () -> 0.5));
         assertThrows(IllegalArgumentException.class, () -> new ScaleOutGate(0, 20));
         assertThrows(IllegalArgumentException.class, () -> new ScaleOutGate(6, Double.NaN));
     }

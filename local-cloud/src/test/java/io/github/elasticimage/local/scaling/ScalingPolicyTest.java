@@ -147,7 +147,7 @@ class ScalingPolicyTest {
                  "callers": {"resultTimeoutSeconds": 300, "clientTimeoutSeconds": 330,
                              "loadBalancerIdleTimeoutSeconds": 360},
                  "local": {"periodSeconds": 3, "maxCapacity": 4, "bootNice": 10,
-                           "workerStartSeconds": 6, "drainImagesPerSecond": 20}}
+                           "workerStartSeconds": 6, "drainImagesPerSecond": 20, "maxCpuLoad": 0.75}}
                 """.formatted(steps);
     }
 
