@@ -3,6 +3,7 @@ package io.github.elasticimage.local;
 import io.github.elasticimage.http.MultipartForm;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import javax.imageio.ImageIO;
@@ -68,16 +69,8 @@ public final class ColdStartCommand implements Callable<Integer> {
     @Option(names = "--warmup-images", description = "MODEL_WARMUP_RUNS of the worker (default: the worker's own).")
     Integer warmupImages;
 
-    @Option(names = "--worker-cache", defaultValue = WorkerJvm.DEFAULT_MODE,
-            description = "auto, appcds or none, as make run's --worker-cache (default: ${DEFAULT-VALUE}).")
-    String workerCache;
-
-    @Option(names = "--worker-java-home", description = "JDK of the worker (default: as make run).")
-    Path workerJavaHome;
-
-    @Option(names = "--worker-command", split = " ",
-            description = "Command the worker's java runs through, as make run's --worker-command (default: none).")
-    List<String> workerCommand = new ArrayList<>();
+    @Mixin
+    LaunchOptions launch = new LaunchOptions();
 
     @Option(names = "--cache-dir", defaultValue = ".local-cloud/worker-cache",
             description = "Class-data cache folder, make run's by default, so a cache built there is reused "
@@ -87,14 +80,6 @@ public final class ColdStartCommand implements Callable<Integer> {
     @Option(names = "--data-dir", defaultValue = "target/cold-start",
             description = "S3 data and the services' output log, cold-start.log (default: ${DEFAULT-VALUE}).")
     Path dataDir;
-
-    @Option(names = "--web-jar", defaultValue = "web-service/target/web-service-0.1.0-SNAPSHOT.jar",
-            description = "Runnable web-service jar (default: ${DEFAULT-VALUE}).")
-    Path webJar;
-
-    @Option(names = "--classifier-jar", defaultValue = "classifier-service/target/classifier-service-0.1.0-SNAPSHOT.jar",
-            description = "Runnable classifier-service jar (default: ${DEFAULT-VALUE}).")
-    Path classifierJar;
 
     /** One worker start. */
     public record Run(double readySeconds, double answerSeconds, double cpuSeconds, long rssMb, double burstSeconds) {
@@ -140,14 +125,14 @@ public final class ColdStartCommand implements Callable<Integer> {
             if (warmupImages != null) {
                 workerEnv.put("MODEL_WARMUP_RUNS", Integer.toString(warmupImages));
             }
-            WorkerJvm jvm = WorkerJvm.resolve(workerCache, workerJavaHome, cacheDir, classifierJar,
+            WorkerJvm jvm = WorkerJvm.resolve(launch.workerCache, launch.workerJavaHome, cacheDir, launch.classifierJar,
                     LocalSystem.WORKER_JVM_ARGS);
             System.out.println("cold-start: worker " + jvm.describe() + "; services' output in " + log);
             try (LocalAwsServers cloud = LocalAwsServers.start(host, 0, 0, dataDir.resolve("s3"),
                     LocalResources.defaults());
                  LocalSystem stack = LocalSystem.start(cloud, new LocalSystem.Settings(host,
-                         LocalAwsServers.freePort(host), webJar, classifierJar, LocalSystem.WEB_JVM_ARGS,
-                         LocalSystem.WORKER_JVM_ARGS, workerEnv, Map.of(), workerCommand, 0, jvm), 0, out)) {
+                         LocalAwsServers.freePort(host), launch.webJar, launch.classifierJar, LocalSystem.WEB_JVM_ARGS,
+                         LocalSystem.WORKER_JVM_ARGS, workerEnv, Map.of(), launch.workerCommand, 0, jvm), 0, out)) {
                 Result result = measure(stack, runs, burst, out, System.out);
                 System.out.println(result.line());
             }

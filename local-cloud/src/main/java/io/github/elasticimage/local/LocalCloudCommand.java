@@ -7,6 +7,7 @@ import io.github.elasticimage.local.scaling.ScalingPolicy;
 import io.github.elasticimage.local.scaling.TimelineServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -84,13 +85,8 @@ public final class LocalCloudCommand implements Callable<Integer> {
     @Option(names = "--worker-threads", description = "WORKER_THREADS of each worker (default: the service's own).")
     Integer workerThreads;
 
-    @Option(names = "--web-jar", defaultValue = "web-service/target/web-service-0.1.0-SNAPSHOT.jar",
-            description = "Runnable web-service jar (default: ${DEFAULT-VALUE}).")
-    Path webJar;
-
-    @Option(names = "--classifier-jar", defaultValue = "classifier-service/target/classifier-service-0.1.0-SNAPSHOT.jar",
-            description = "Runnable classifier-service jar (default: ${DEFAULT-VALUE}).")
-    Path classifierJar;
+    @Mixin
+    LaunchOptions launch = new LaunchOptions();
 
     @Option(names = "--web-jvm-opts", defaultValue = LocalSystem.WEB_JVM_OPTIONS, split = " ",
             description = "JVM options of the web process (default: ${DEFAULT-VALUE}).")
@@ -100,24 +96,9 @@ public final class LocalCloudCommand implements Callable<Integer> {
             + "local-worker-jvm.options and classifier-service's worker-jvm.options: ${DEFAULT-VALUE}).")
     List<String> workerJvmOpts = new ArrayList<>(LocalSystem.WORKER_JVM_ARGS);
 
-    @Option(names = "--worker-command", split = " ",
-            description = "Command each worker's java runs through, e.g. \"taskset -c 1\" to keep the workers on core 1 "
-                    + "as on a one-core host (default: none).")
-    List<String> workerCommand = new ArrayList<>();
-
-    @Option(names = "--worker-cache", defaultValue = WorkerJvm.DEFAULT_MODE,
-            description = "Workers' class-data cache, built under <data-dir>/worker-cache by a training run when the "
-                    + "classifier jar, the JDK or the JVM options changed: auto (an AOT cache on Java 25+, an AppCDS "
-                    + "archive on 17-24), appcds, or none (this JVM, no cache). Default: ${DEFAULT-VALUE}.")
-    String workerCache;
-
     @Option(names = "--worker-cache-dir", description = "Folder of the workers' class-data cache (default: "
             + "<data-dir>/worker-cache).")
     Path workerCacheDir;
-
-    @Option(names = "--worker-java-home", description = "JDK of the workers (default: $" + WorkerJvm.JAVA_HOME_ENV
-            + ", else " + WorkerJvm.TEMURIN_25 + " when present, else the JVM running this).")
-    Path workerJavaHome;
 
     /** The autoscaler and the server of its timeline, started together. */
     private record Autoscaling(LocalAutoscaler scaler, TimelineServer timeline) {
@@ -126,7 +107,7 @@ public final class LocalCloudCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long started = System.nanoTime();
-        requireCommand(workerCommand, "--worker-command");
+        requireCommand(launch.workerCommand, "--worker-command");
         requireFree(webPort, "--port");
         requireFree(managementPort, "--management-port");
         requireFree(sqsPort, "--sqs-port");
@@ -168,11 +149,12 @@ public final class LocalCloudCommand implements Callable<Integer> {
             // The web tier can show the autoscaler's decisions (SCALING_TIMELINE_URL in its application.yml).
             webEnv.put("SCALING_TIMELINE_URL", "http://" + host + ":" + autoscalerPort + TimelineServer.PATH);
         }
-        WorkerJvm workerJvm = WorkerJvm.resolve(workerCache, workerJavaHome,
+        WorkerJvm workerJvm = WorkerJvm.resolve(launch.workerCache, launch.workerJavaHome,
                 workerCacheDir != null ? workerCacheDir : dataDir.resolve("worker-cache"),
-                classifierJar, workerJvmOpts);
-        LocalSystem.Settings settings = new LocalSystem.Settings(host, webPort, webJar, classifierJar, webJvmOpts,
-                workerJvmOpts, workerEnv, webEnv, workerCommand, autoscale ? policy.local().bootNice() : 0, workerJvm);
+                launch.classifierJar, workerJvmOpts);
+        LocalSystem.Settings settings = new LocalSystem.Settings(host, webPort, launch.webJar, launch.classifierJar,
+                webJvmOpts, workerJvmOpts, workerEnv, webEnv, launch.workerCommand,
+                autoscale ? policy.local().bootNice() : 0, workerJvm);
         try {
             return LocalSystem.start(cloud, settings, workers, System.out);
         } catch (RuntimeException e) {
