@@ -1,5 +1,7 @@
 package io.github.elasticimage.local.scaling;
 
+import picocli.CommandLine.Option;
+
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,23 +118,66 @@ public final class ScalingSimulator {
             return b;
         }
 
-        /** Mutable copy of a {@link Timing}; the field names are the record's. */
+        /**
+         * Mutable copy of a {@link Timing}; the field names are the record's. The AWS delays whose defaults do not
+         * depend on the policy are also {@code make simulate}'s options, declared here once: {@link SimulateCommand}
+         * mixes in a builder of the defaults (picocli {@code @Mixin}), so an option's default is its field's value
+         * there and its value goes straight into the timing.
+         */
         public static final class Builder {
             public double metricPeriod;
             public double metricDelay;
             public double alarmEvaluation;
             public double periodPhase;
+
+            @Option(names = "--activity-delay",
+                    description = "Seconds from alarm action to instance launch (default: ${DEFAULT-VALUE}).")
             public double activityDelay;
+
+            @Option(names = "--cold-boot",
+                    description = "Seconds for a new instance to boot to Docker running (default: ${DEFAULT-VALUE}).")
             public double coldBoot;
+
+            @Option(names = "--image-pull",
+                    description = "Seconds to pull the classifier image on a new instance (default: ${DEFAULT-VALUE}).")
             public double imagePull;
+
+            @Option(names = "--warm-start",
+                    description = "Seconds to start a Stopped warm-pool instance to Docker running; its worker then "
+                            + "starts (--app-start) (default: ${DEFAULT-VALUE}).")
             public double warmStart;
+
+            @Option(names = "--app-start",
+                    description = "Seconds from container start to polling: JVM, model load, warm-up (default: "
+                            + "${DEFAULT-VALUE}).")
             public double appStart;
+
+            @Option(names = "--hibernated-resume",
+                    description = "Seconds to resume a Hibernated warm-pool instance to its warmed worker polling: "
+                            + "start, RAM read back from the root volume, one lifecycle-gate poll (default: "
+                            + "${DEFAULT-VALUE}).")
             public double hibernatedResume;
+
+            @Option(names = "--cold-jvm-factor",
+                    description = "A freshly started worker JVM takes this many times the job time (default: "
+                            + "${DEFAULT-VALUE}) ...")
             public double coldJvmFactor;
+
+            @Option(names = "--jit-warmup",
+                    description = "... for its first this many seconds; a resumed (Hibernated) worker is warm "
+                            + "(default: ${DEFAULT-VALUE}).")
             public double jitWarmup;
+
             public double job;
+
+            @Option(names = "--terminate",
+                    description = "Seconds for a stopping worker to drain and stop (default: ${DEFAULT-VALUE}).")
             public double terminate;
+
+            @Option(names = "--billing-minimum",
+                    description = "Seconds EC2 bills at least per instance start (default: ${DEFAULT-VALUE}).")
             public double billingMinimum;
+
             public boolean warmPool;
             public boolean hibernated;
             public int maxPrepared;

@@ -2,6 +2,7 @@ package io.github.elasticimage.local.scaling;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -58,52 +59,16 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Seconds from a burst to the end of the running period (default: half the period).")
     Double periodPhase;
 
-    @Option(names = "--activity-delay",
-            description = "Seconds from alarm action to instance launch (default: ${DEFAULT-VALUE}).")
-    double activityDelay = D.activityDelay();
-
-    @Option(names = "--cold-boot",
-            description = "Seconds for a new instance to boot to Docker running (default: ${DEFAULT-VALUE}).")
-    double coldBoot = D.coldBoot();
-
-    @Option(names = "--image-pull",
-            description = "Seconds to pull the classifier image on a new instance (default: ${DEFAULT-VALUE}).")
-    double imagePull = D.imagePull();
-
-    @Option(names = "--warm-start",
-            description = "Seconds to start a Stopped warm-pool instance to Docker running; its worker then starts "
-                    + "(--app-start) (default: ${DEFAULT-VALUE}).")
-    double warmStart = D.warmStart();
-
-    @Option(names = "--app-start",
-            description = "Seconds from container start to polling: JVM, model load, warm-up (default: ${DEFAULT-VALUE}).")
-    double appStart = D.appStart();
-
-    @Option(names = "--hibernated-resume",
-            description = "Seconds to resume a Hibernated warm-pool instance to its warmed worker polling: start, RAM "
-                    + "read back from the root volume, one lifecycle-gate poll (default: ${DEFAULT-VALUE}).")
-    double hibernatedResume = D.hibernatedResume();
-
-    @Option(names = "--cold-jvm-factor",
-            description = "A freshly started worker JVM takes this many times the job time (default: ${DEFAULT-VALUE}) ...")
-    double coldJvmFactor = D.coldJvmFactor();
-
-    @Option(names = "--jit-warmup",
-            description = "... for its first this many seconds; a resumed (Hibernated) worker is warm "
-                    + "(default: ${DEFAULT-VALUE}).")
-    double jitWarmup = D.jitWarmup();
+    /**
+     * The AWS delays that do not depend on the policy (--activity-delay to --jit-warmup, --terminate,
+     * --billing-minimum): options of the timing builder itself, starting from {@link ScalingSimulator.Timing#defaults}.
+     */
+    @Mixin
+    ScalingSimulator.Timing.Builder delays = D.toBuilder();
 
     @Option(names = "--job",
             description = "Seconds per request on one warm worker (default: 1 / the policy's worker.requestsPerSecond).")
     Double job;
-
-    @Option(names = "--terminate",
-            description = "Seconds for a stopping worker to drain and stop (default: ${DEFAULT-VALUE}).")
-    double terminate = D.terminate();
-
-    @Option(names = "--billing-minimum",
-            description = "Seconds EC2 bills at least per instance start (default: ${DEFAULT-VALUE}).")
-    double billingMinimum = D.billingMinimum();
 
     @Option(names = "--warm-pool", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Use the warm pool (default: on; --no-warm-pool launches every instance cold).")
@@ -168,7 +133,8 @@ public final class SimulateCommand implements Callable<Integer> {
     public Integer call() {
         ScalingPolicy policy = policyFile == null ? ScalingPolicy.packaged() : ScalingPolicy.load(policyFile);
         ScalingSimulator.Timing defaults = ScalingSimulator.Timing.defaults(policy);
-        ScalingSimulator.Timing.Builder b = defaults.toBuilder();
+        // The delays' defaults are every policy's (the packaged one's); the rest follow this policy and the options.
+        ScalingSimulator.Timing.Builder b = delays;
         b.metricPeriod = metricPeriod == null ? defaults.metricPeriod() : metricPeriod;
         boolean hires = b.metricPeriod < 60;
         b.metricDelay = metricDelay != null ? metricDelay
@@ -176,17 +142,7 @@ public final class SimulateCommand implements Callable<Integer> {
         b.alarmEvaluation = alarmEvaluation != null ? alarmEvaluation
                 : hires ? ScalingSimulator.Timing.HIRES_ALARM_EVALUATION : ScalingSimulator.Timing.ALARM_EVALUATION;
         b.periodPhase = periodPhase == null ? b.metricPeriod / 2 : periodPhase;
-        b.activityDelay = activityDelay;
-        b.coldBoot = coldBoot;
-        b.imagePull = imagePull;
-        b.warmStart = warmStart;
-        b.appStart = appStart;
-        b.hibernatedResume = hibernatedResume;
-        b.coldJvmFactor = coldJvmFactor;
-        b.jitWarmup = jitWarmup;
         b.job = job == null ? defaults.job() : job;
-        b.terminate = terminate;
-        b.billingMinimum = billingMinimum;
         b.warmPool = warmPool;
         if (poolState != null && !ScalingPolicy.WarmPool.STATES.contains(poolState)) {
             throw new CommandLine.ParameterException(new CommandLine(this),
