@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -66,10 +65,12 @@ class DuplicateAnswerChaosTest {
                 }
                 return false;
             }, Duration.ofSeconds(20), "the target's upload");
-            List<CompletableFuture<HttpResponse<String>>> others = new ArrayList<>();
+            // Every call (the target's first) and the image it sent, for the tally.
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>(List.of(target));
+            List<Path> sentImages = new ArrayList<>(List.of(targetImage));
             for (int i = 1; i <= OTHER_CALLERS; i++) {
-                others.add(ChaosStack.classify(chaos.stack.webUrl(), images.get(i % images.size()),
-                        Duration.ofSeconds(60)));
+                sentImages.add(images.get(i % images.size()));
+                calls.add(ChaosStack.classify(chaos.stack.webUrl(), sentImages.get(i), Duration.ofSeconds(60)));
             }
 
             // The answer a worker gave for the same image, re-addressed to the waiting caller's id, sent twice.
@@ -87,7 +88,7 @@ class DuplicateAnswerChaosTest {
                     + " ms: a worker may already have answered, so the caller was perhaps not waiting any more");
 
             HttpResponse<String> targetResponse = target.get(70, TimeUnit.SECONDS);
-            CompletableFuture.allOf(others.toArray(CompletableFuture[]::new)).get(70, TimeUnit.SECONDS);
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(70, TimeUnit.SECONDS);
             // The worker's own (third) answer for the id arrives after the caller was completed, and is dropped too.
             ChaosStack.await(() -> ChaosStack.JOBS.since(jobsBefore).stream()
                     .anyMatch(j -> j.id().equals(id[0])), Duration.ofSeconds(60), "the worker's own answer");
@@ -98,48 +99,20 @@ class DuplicateAnswerChaosTest {
                     Duration.ofSeconds(30), "response queue drained");
 
             int requests = 1 + OTHER_CALLERS;
-            int answered = 0;
-            int correct = 0;
-            int duplicates = 0;
-            Set<String> ids = new HashSet<>();
-            List<String> problems = new ArrayList<>();
-            List<HttpResponse<String>> all = new ArrayList<>();
-            all.add(targetResponse);
-            others.forEach(f -> all.add(f.join()));
-            for (int i = 0; i < all.size(); i++) {
-                HttpResponse<String> r = all.get(i);
-                Path image = i == 0 ? targetImage : images.get(i % images.size());
-                if (r.statusCode() != 200) {
-                    problems.add(image.getFileName() + ": " + r.statusCode() + " " + r.body());
-                    continue;
-                }
-                answered++;
-                JsonNode body = ChaosStack.json(r.body());
-                if (!ids.add(body.path("id").asText())) {
-                    duplicates++;
-                }
-                if (chaos.expected.get(image).equals(body.path("label").asText())) {
-                    correct++;
-                } else {
-                    problems.add(image.getFileName() + ": label " + body.path("label").asText());
-                }
-            }
-            int lost = requests - answered;
-            System.out.println(String.format("chaos: duplicate-answer requests=%d answered=%d"
-                + " correct=%d duplicates=%d lost=%d",
-                    requests, answered, correct, duplicates, lost));
+            AnswerTally tally = AnswerTally.of(sentImages, calls, chaos.expected);
+            System.out.println(tally.line("duplicate-answer"));
             System.out.printf("chaos-detail: duplicate-answer answers_for_target_id=3 (2 copies + the worker's) "
                     + "copies_sent_ms=%d request_delay_s=%d%n", copiesSentMs, DELAY_S);
 
-            assertTrue(problems.isEmpty(), problems.toString());
+            assertTrue(tally.problems().isEmpty(), tally.problems().toString());
             JsonNode targetBody = ChaosStack.json(targetResponse.body());
             assertEquals(id[0], targetBody.path("id").asText(), "the target caller got another id's answer");
             assertNotNull(targetBody.path("label").asText(null));
-            assertEquals(requests, answered);
-            assertEquals(requests, correct);
-            assertEquals(0, duplicates, "a copy of the duplicated answer reached another caller");
+            assertEquals(requests, tally.answered());
+            assertEquals(requests, tally.correct());
+            assertEquals(0, tally.duplicates(), "a copy of the duplicated answer reached another caller");
             // Nobody else was completed with the duplicated answer: the others carry their own ids.
-            assertEquals(requests, ids.size());
+            assertEquals(requests, tally.ids().size());
             // The stack web's status: nobody left waiting.
             HttpResponse<String> status = ChaosStack.HTTP.send(java.net.http.HttpRequest.newBuilder(
                     chaos.stack.webManagementUrl().resolve("/api/v1/status")).GET().build(),

@@ -1,7 +1,6 @@
 package io.github.elasticimage.chaos;
 
 import io.github.elasticimage.e2e.WorkerJobLog;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.github.elasticimage.local.ServiceProcess;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -12,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,8 +49,10 @@ class WorkerKillChaosTest {
         long start = System.nanoTime();
         AtomicInteger answers = new AtomicInteger();
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+        List<Path> sentImages = new ArrayList<>();
         for (int i = 0; i < REQUESTS; i++) {
-            calls.add(ChaosStack.classify(chaos.stack.webUrl(), images.get(i % images.size()), Duration.ofSeconds(200))
+            sentImages.add(images.get(i % images.size()));
+            calls.add(ChaosStack.classify(chaos.stack.webUrl(), sentImages.get(i), Duration.ofSeconds(200))
                     .whenComplete((r, e) -> answers.incrementAndGet()));
         }
         // Kill only while the queue shows more requests held than the other worker alone may hold: then the victim holds
@@ -84,36 +84,8 @@ class WorkerKillChaosTest {
                 .get(210, TimeUnit.SECONDS);
         long doneMs = (System.nanoTime() - start) / 1_000_000;
 
-        int answered = 0;
-        int correct = 0;
-        int duplicates = 0;
-        List<String> problems = new ArrayList<>();
-        Set<String> ids = new HashSet<>();
-        for (int i = 0; i < REQUESTS; i++) {
-            Path image = images.get(i % images.size());
-            CompletableFuture<HttpResponse<String>> call = calls.get(i);
-            if (call.isCompletedExceptionally()) {
-                problems.add(image.getFileName() + ": " + call.handle((r, e) -> e.toString()).join());
-                continue;
-            }
-            HttpResponse<String> response = call.join();
-            if (response.statusCode() != 200) {
-                problems.add(image.getFileName() + ": " + response.statusCode() + " " + response.body());
-                continue;
-            }
-            answered++;
-            JsonNode body = ChaosStack.json(response.body());
-            if (!ids.add(body.path("id").asText())) {
-                duplicates++;
-            }
-            if (chaos.expected.get(image).equals(body.path("label").asText())) {
-                correct++;
-            } else {
-                problems.add(image.getFileName() + ": label " + body.path("label").asText() + ", expected "
-                        + chaos.expected.get(image));
-            }
-        }
-        int lost = REQUESTS - answered;
+        AnswerTally tally = AnswerTally.of(sentImages, calls, chaos.expected);
+        Set<String> ids = tally.ids();
 
         // What the workers did: each answered id processed by someone; a few processed twice (answered, not deleted).
         // A worker logs its job line after it answered and stored, before the delete (a job cut off before its line is
@@ -131,18 +103,16 @@ class WorkerKillChaosTest {
         long maxJobMs = burstJobs.stream().mapToLong(WorkerJobLog.Job::totalMs).max().orElse(-1);
         long maxQueueWaitMs = burstJobs.stream().mapToLong(WorkerJobLog.Job::queueWaitMs).max().orElse(-1);
 
-        System.out.println(String.format("chaos: worker-kill requests=%d answered=%d"
-                + " correct=%d duplicates=%d lost=%d",
-                REQUESTS, answered, correct, duplicates, lost));
+        System.out.println(tally.line("worker-kill"));
         System.out.printf("chaos-detail: worker-kill done_ms=%d killed_at_ms=%d in_flight_at_kill=%d "
                 + "jobs_by_killed_worker=%d processed_twice=%d max_queue_wait_ms=%d max_job_total_ms=%d "
                 + "visibility_timeout_s=%d%n", doneMs, killedAtMs, inFlightAtKill, byVictim, processedTwice,
                 maxQueueWaitMs, maxJobMs, ChaosStack.VISIBILITY_TIMEOUT_S);
 
-        assertTrue(problems.isEmpty(), "failed or wrong answers: " + problems);
-        assertEquals(REQUESTS, answered);
-        assertEquals(REQUESTS, correct);
-        assertEquals(0, duplicates, "a caller got another caller's answer");
+        assertTrue(tally.problems().isEmpty(), "failed or wrong answers: " + tally.problems());
+        assertEquals(REQUESTS, tally.answered());
+        assertEquals(REQUESTS, tally.correct());
+        assertEquals(0, tally.duplicates(), "a caller got another caller's answer");
         assertEquals(REQUESTS, ids.size());
         assertEquals(ids, perId.keySet(), "answered ids differ from the ids the workers processed");
         assertFalse(victim.isAlive());
