@@ -6,8 +6,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.Appender;
 import ch.qos.logback.core.read.ListAppender;
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpHeaders;
 import io.micronaut.http.HttpRequest;
@@ -15,16 +13,10 @@ import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
 import io.micronaut.http.MutableHttpRequest;
-import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.client.multipart.MultipartBody;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -50,11 +42,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * asynchronous API, who may read a result, that the page stays public and that no key reaches the log. Against the
  * real SQS and S3 servers on loopback, with a stand-in worker that stores results like the real one.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiKeyTest implements TestPropertyProvider {
+class ApiKeyTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     /** From API_KEYS. */
     private static final String KEY_A = "key-a-" + UUID.randomUUID();
     /** From API_KEYS_FILE, on a line of its own. */
@@ -66,13 +55,8 @@ class ApiKeyTest implements TestPropertyProvider {
 
     private final FakeWorker worker = new FakeWorker(CLOUD);
 
-    @Inject
-    @Client("/")
-    HttpClient client;
-
     @Override
-    public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+    protected void configure(Map<String, String> properties) {
         try {
             Path file = Files.createTempFile("api-keys", ".txt");
             file.toFile().deleteOnExit();
@@ -83,7 +67,6 @@ class ApiKeyTest implements TestPropertyProvider {
             throw new UncheckedIOException(e);
         }
         properties.put("app.auth.api-keys", "  " + KEY_A + " ,");
-        return properties;
     }
 
     @AfterAll

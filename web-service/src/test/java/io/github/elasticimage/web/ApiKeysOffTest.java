@@ -2,22 +2,14 @@ package io.github.elasticimage.web;
 
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.Messages;
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
-import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.multipart.MultipartBody;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.sync.RequestBody;
 
 import java.time.Duration;
@@ -32,21 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * API keys off (the local default): the synchronous and asynchronous API answer without a key, a key header is
  * ignored, and a result stored with an owner tag (submitted while keys were on) is readable by anyone.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ApiKeysOffTest implements TestPropertyProvider {
+class ApiKeysOffTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private final FakeWorker worker = new FakeWorker(CLOUD);
-
-    @Inject
-    @Client("/")
-    HttpClient client;
-
-    @Override
-    public Map<String, String> getProperties() {
-        return WebTestProperties.of(CLOUD);
-    }
 
     @AfterAll
     void stop() throws InterruptedException {

@@ -1,24 +1,15 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
-import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.client.multipart.MultipartBody;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
@@ -34,24 +25,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code failed} with the worker's reason; an unknown id is 404 and a malformed one 400, both with the JSON error.
  * The test has its own request queue, so it decides when a worker starts taking requests.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AsyncApiTest implements TestPropertyProvider {
+class AsyncApiTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private static final String REQUEST_QUEUE = "async-api-test-requests";
     private static final Argument<Map<String, Object>> JSON = Argument.mapOf(String.class, Object.class);
 
-    @Inject
-    @Client("/")
-    HttpClient client;
-
     @Override
-    public Map<String, String> getProperties() {
+    protected void configure(Map<String, String> properties) {
         CLOUD.sqs().createQueue(b -> b.queueName(REQUEST_QUEUE));
-        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("app.resources.request-queue", REQUEST_QUEUE);
-        return properties;
     }
 
     private HttpResponse<Map<String, Object>> submit(String fileName, byte[] image) {

@@ -2,14 +2,9 @@ package io.github.elasticimage.web;
 
 import io.github.elasticimage.contract.ClassificationRequest;
 import io.github.elasticimage.http.MultipartForm;
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.runtime.server.EmbeddedServer;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +43,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The test has its own input bucket and request queue (no other test writes to them), so "nothing stored or queued"
  * compares the exact set of object keys and the exact requests its worker received, before and after each case.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BadInputTest implements TestPropertyProvider {
+class BadInputTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private static final Path SAMPLES = Path.of(System.getProperty("samples.dir"));
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final String INPUT_BUCKET = "bad-input-test-uploads";
@@ -76,12 +67,10 @@ class BadInputTest implements TestPropertyProvider {
     EmbeddedServer server;
 
     @Override
-    public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+    protected void configure(Map<String, String> properties) {
         properties.put("app.web.result-timeout", "10s");
         properties.put("app.resources.input-bucket", INPUT_BUCKET);
         properties.put("app.resources.request-queue", REQUEST_QUEUE);
-        return properties;
     }
 
     @AfterAll

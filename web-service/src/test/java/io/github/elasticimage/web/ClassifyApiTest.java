@@ -1,27 +1,19 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.queue.ResponseQueue;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
-import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.client.multipart.MultipartBody;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,25 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The HTTP contract of {@code POST /classify} and {@code /health}, against real SQS and S3 servers on loopback. */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ClassifyApiTest implements TestPropertyProvider {
+class ClassifyApiTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private final FakeWorker worker = new FakeWorker(CLOUD);
-
-    @Inject
-    @Client("/")
-    HttpClient client;
 
     @Inject
     ResponseQueue responseQueue;
 
     @Override
-    public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+    protected void configure(Map<String, String> properties) {
         properties.put("app.web.result-timeout", "3s");
-        return properties;
     }
 
     @AfterAll

@@ -4,25 +4,18 @@ import io.github.elasticimage.contract.ClassificationRequest;
 import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.ClassificationResult.Prediction;
 import io.github.elasticimage.contract.Messages;
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.MediaType;
-import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.client.multipart.MultipartBody;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -30,7 +23,6 @@ import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,11 +47,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The test has its own request queue with its own dead-letter queue (maxReceiveCount 2) on the shared ElasticMQ,
  * so it decides what reaches a worker and what is dead-lettered. Prints {@code dead-letter:} lines with timings.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DeadLetterTest implements TestPropertyProvider {
+class DeadLetterTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private static final String REQUEST_QUEUE = "dead-letter-test-requests";
     private static final String DEAD_LETTER_QUEUE = "dead-letter-test-dlq";
     private static final int MAX_RECEIVE_COUNT = 2;
@@ -68,10 +57,6 @@ class DeadLetterTest implements TestPropertyProvider {
     /** How soon a caller must have its answer once its request is dead-lettered; far below RESULT_TIMEOUT. */
     private static final Duration PROMPTLY = Duration.ofSeconds(5);
     private static final Argument<Map<String, Object>> JSON = Argument.mapOf(String.class, Object.class);
-
-    @Inject
-    @Client("/")
-    HttpClient client;
 
     @Inject
     MeterRegistry registry;
@@ -90,14 +75,13 @@ class DeadLetterTest implements TestPropertyProvider {
     private enum Behaviour { CRASH, REFUSE, IDLE }
 
     @Override
-    public Map<String, String> getProperties() {
+    protected void configure(Map<String, String> properties) {
         deadLetterQueueUrl = CLOUD.sqs().createQueue(b -> b.queueName(DEAD_LETTER_QUEUE)).queueUrl();
         deadLetterQueueArn = arn(deadLetterQueueUrl);
         requestQueueUrl = CLOUD.sqs().createQueue(b -> b.queueName(REQUEST_QUEUE).attributes(Map.of(
                 QueueAttributeName.REDRIVE_POLICY, "{\"deadLetterTargetArn\":\"" + deadLetterQueueArn
                         + "\",\"maxReceiveCount\":\"" + MAX_RECEIVE_COUNT + "\"}"))).queueUrl();
         requestQueueArn = arn(requestQueueUrl);
-        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
         properties.put("app.resources.request-queue", REQUEST_QUEUE);
         properties.put("app.resources.dead-letter-queue", DEAD_LETTER_QUEUE);
         properties.put("app.web.result-timeout", RESULT_TIMEOUT.toSeconds() + "s");
@@ -106,7 +90,6 @@ class DeadLetterTest implements TestPropertyProvider {
         worker = new Thread(this::work, "dead-letter-test-worker");
         worker.setDaemon(true);
         worker.start();
-        return properties;
     }
 
     private static String arn(String queueUrl) {

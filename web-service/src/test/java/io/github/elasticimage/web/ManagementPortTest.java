@@ -1,7 +1,5 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -11,11 +9,8 @@ import io.micronaut.http.client.multipart.MultipartBody;
 import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 import java.util.Map;
@@ -29,25 +24,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What is on which port: operations endpoints ({@code /prometheus}, {@code /api/v1/status}, the detailed
  * {@code /health}) only on the management port, the API and a plain {@code /health} only on the public port.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ManagementPortTest implements TestPropertyProvider {
-
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
-
-    @Inject
-    @Client("/")
-    HttpClient client;
+class ManagementPortTest extends WebTierTest {
 
     /** The management port (endpoints.all.port), a client Micronaut creates and closes with the context. */
     @Inject
     @Client("http://127.0.0.1:${endpoints.all.port}")
     HttpClient management;
-
-    @Override
-    public Map<String, String> getProperties() {
-        return WebTestProperties.of(CLOUD);
-    }
 
 
 

@@ -1,14 +1,9 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.runtime.server.EmbeddedServer;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
@@ -26,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,11 +37,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code target/screenshots/page.png}. The web tier is real, against real SQS and S3 servers; the classifier is
  * {@link EspressoWorker}, which answers only for the exact bytes of the sample.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class PageBrowserTest implements TestPropertyProvider {
+class PageBrowserTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private static final Path CHROMIUM = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
     private static final Path CHROMEDRIVER = Path.of(System.getProperty("chromedriver.binary", "/usr/bin/chromedriver"));
     private static final Path SCREENSHOT = Path.of("target", "screenshots", "page.png");
@@ -65,11 +56,9 @@ class PageBrowserTest implements TestPropertyProvider {
     }
 
     @Override
-    public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+    protected void configure(Map<String, String> properties) {
         properties.put("app.auth.api-keys", KEY);
         managementPort = properties.get(WebTestProperties.MANAGEMENT_PORT);
-        return properties;
     }
 
     @AfterAll

@@ -4,25 +4,17 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.api.ApiExceptionHandler;
 import io.github.elasticimage.web.api.ClassificationService;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.MediaType;
-import io.micronaut.http.client.HttpClient;
-import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.client.multipart.MultipartBody;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
-import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
@@ -43,11 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The web tier's request log: one INFO line per request with the request id and timings, the client's file name only
  * in its sanitised form, and never the image bytes. Captures the real log events of the real services.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RequestLogTest implements TestPropertyProvider {
+class RequestLogTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     /** Path elements, a BEL control character and a right-to-left override (a format character). */
     private static final String HOSTILE_NAME = "../../etc/co\u0007ffee\u202Egnp.png";
     private static final String SANITISED_NAME = "coffeegnp.png";
@@ -57,15 +46,6 @@ class RequestLogTest implements TestPropertyProvider {
     private final List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(ClassificationService.class),
             (Logger) LoggerFactory.getLogger(ApiExceptionHandler.class));
     private final Map<Logger, Level> levels = new HashMap<>();
-
-    @Inject
-    @Client("/")
-    HttpClient client;
-
-    @Override
-    public Map<String, String> getProperties() {
-        return new HashMap<>(WebTestProperties.of(CLOUD));
-    }
 
     @BeforeEach
     void capture() {

@@ -4,17 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.config.ScalingMetricProperties;
 import io.github.elasticimage.web.metrics.ScalingMetricPublisher;
 import io.micronaut.context.exceptions.ConfigurationException;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.io.IOException;
@@ -46,11 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * counts, no instance dimension, and the publishing interval. Real CloudWatch is not reachable here: whether the
  * alarms act on these datapoints is not tested (terraform/tests/scaling.tftest.hcl checks the alarms' definition).
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ScalingMetricPublisherTest implements TestPropertyProvider {
+class ScalingMetricPublisherTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private static final String GROUP = "image-recognition-classifier";
     private static final int DESIRED = 4;
     private static final Duration INTERVAL = Duration.ofSeconds(2);
@@ -69,8 +61,7 @@ class ScalingMetricPublisherTest implements TestPropertyProvider {
     }
 
     @Override
-    public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+    protected void configure(Map<String, String> properties) {
         properties.put("app.resources.request-queue", QUEUE);
         properties.put("app.scaling-metric.enabled", "true");
         properties.put("app.scaling-metric.namespace", PRIMARY.get("namespace").asText());
@@ -78,7 +69,6 @@ class ScalingMetricPublisherTest implements TestPropertyProvider {
         properties.put("app.scaling-metric.classifier-group", GROUP);
         properties.put("aws.services.cloudwatch.endpoint-override", standIn.url());
         properties.put("aws.services.autoscaling.endpoint-override", standIn.url());
-        return properties;
     }
 
     @AfterAll

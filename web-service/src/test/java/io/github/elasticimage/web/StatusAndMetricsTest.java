@@ -1,7 +1,5 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.local.LocalAwsServers;
-import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.micronaut.core.type.Argument;
 import io.micronaut.http.HttpRequest;
 import io.micronaut.http.HttpResponse;
@@ -11,12 +9,9 @@ import io.micronaut.http.client.HttpClient;
 import io.micronaut.http.client.annotation.Client;
 import io.micronaut.http.client.exceptions.HttpClientResponseException;
 import io.micronaut.http.client.multipart.MultipartBody;
-import io.micronaut.test.extensions.junit5.annotation.MicronautTest;
-import io.micronaut.test.support.TestPropertyProvider;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
@@ -24,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,19 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * counts from a stand-in scaling timeline) and the Prometheus metrics at {@code /prometheus}, against real SQS and S3
  * servers on loopback.
  */
-@MicronautTest
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class StatusAndMetricsTest implements TestPropertyProvider {
+class StatusAndMetricsTest extends WebTierTest {
 
-    private static final LocalAwsServers CLOUD = SharedLocalAwsServers.get();
     private final FakeWorker worker = new FakeWorker(CLOUD);
     private final TimelineStub timeline = new TimelineStub("""
             [{"t":1764300000000,"visible":0,"inFlight":0,"desired":1,"running":1},
              {"t":1764300005000,"visible":7,"inFlight":2,"desired":3,"running":2}]""");
-
-    @Inject
-    @Client("/")
-    HttpClient client;
 
     /** The management port (endpoints.all.port), a client Micronaut creates and closes with the context. */
     @Inject
@@ -65,13 +52,11 @@ class StatusAndMetricsTest implements TestPropertyProvider {
     }
 
     @Override
-    public Map<String, String> getProperties() {
-        Map<String, String> properties = new HashMap<>(WebTestProperties.of(CLOUD));
+    protected void configure(Map<String, String> properties) {
         properties.put("app.web.scaling-timeline-url", timeline.url());
         // The status test counts marker messages it puts in the dead-letter queue: no watcher may take them
         // (DeadLetterTest holds the watcher).
         properties.put("app.dead-letter.watch", "false");
-        return properties;
     }
 
     @AfterAll
