@@ -1,13 +1,16 @@
 package io.github.elasticimage.chaos;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.elasticimage.e2e.WorkerJobLog;
 import io.github.elasticimage.local.ServiceProcess;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,8 +20,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,12 +31,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * after the request queue's visibility timeout (5 s here) and the other worker answers them; a request it had answered
  * but not yet deleted is processed again, its result written again under the same key and the second answer dropped
  * by the web tier. Every caller must get exactly its own, correct answer. The kill must hit a worker that holds unfinished
- * requests (more requests in flight after it died than the surviving worker may hold).
+ * requests: at least two by its own count ({@code /health}'s jobsInFlight) read just before the SIGKILL.
  */
 class WorkerKillChaosTest {
 
     private static final int REQUESTS = 100;
     private static final int KILL_AFTER_ANSWERS = 20;
+    /** Unfinished requests the victim must hold when killed: more than one, so a job ending as the kill lands leaves one. */
+    private static final int MIN_HELD = 2;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void killDashNineOfAWorkerMidBurstLosesNothingAndAnswersEachCallerOnce() throws Exception {
@@ -55,30 +60,30 @@ class WorkerKillChaosTest {
             calls.add(ChaosStack.classify(chaos.stack.webUrl(), sentImages.get(i), Duration.ofSeconds(200))
                     .whenComplete((r, e) -> answers.incrementAndGet()));
         }
-        // Kill only while the queue shows more requests held than the other worker alone may hold: then the victim holds
-        // some (received, not yet deleted) and the kill cannot hit an idle worker.
-        int maxInFlight = workerMaxInFlight();
-        String requestQueue = chaos.cloud.resources().requestQueue();
-        ChaosStack.await(() -> answers.get() >= KILL_AFTER_ANSWERS && chaos.queueCount(requestQueue,
-                        QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE) > maxInFlight,
-                Duration.ofSeconds(150), KILL_AFTER_ANSWERS + " answers and more than " + maxInFlight
-                        + " requests in flight");
+        // Kill only while the victim itself says it holds unfinished requests (its /health: lifecycleGate.jobsInFlight,
+        // the jobs received and not yet deleted), at least MIN_HELD of them, read just before the SIGKILL. The queue's
+        // count of messages in flight cannot tell whose they are: the other worker may hold up to MAX_IN_FLIGHT, and
+        // a threshold on the total failed a correct run under load (4 in flight, both workers holding some).
         ServiceProcess victim = workers.get(0);
+        int[] heldAtKill = {0};
+        ChaosStack.await(() -> {
+            if (answers.get() < KILL_AFTER_ANSWERS) {
+                return false;
+            }
+            heldAtKill[0] = jobsInFlight(victim);
+            return heldAtKill[0] >= MIN_HELD;
+        }, Duration.ofSeconds(150), KILL_AFTER_ANSWERS + " answers and " + victim.name() + " holding at least "
+                + MIN_HELD + " unfinished requests");
         int answeredAtKill = answers.get();
         long killedAtMs = (System.nanoTime() - start) / 1_000_000;
         assertTrue(ProcessHandle.of(victim.pid()).map(ProcessHandle::destroyForcibly).orElse(false),
                 "could not kill " + victim.name());
         ChaosStack.await(() -> !victim.isAlive(), Duration.ofSeconds(10), victim.name() + " gone");
-        // Received and not deleted: the dead worker's unfinished requests plus the live worker's (at most
-        // MAX_IN_FLIGHT); the former reappear once their visibility timeout (5 s) runs out. Counted after the victim is
-        // dead, so more than MAX_IN_FLIGHT means the victim died holding at least the difference.
-        long inFlightAtKill = chaos.queueCount(requestQueue,
+        long inFlightAfter = chaos.queueCount(chaos.cloud.resources().requestQueue(),
                 QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE);
-        assertTrue(inFlightAtKill > maxInFlight, "the kill hit an idle worker: " + inFlightAtKill
-                + " requests in flight after it died, the live worker alone may hold " + maxInFlight);
-        System.out.printf("chaos-event: killed %s (pid %d, SIGKILL) after %d answers at +%d ms, holding at least %d"
-                + " unfinished request(s)%n", victim.name(), victim.pid(), answeredAtKill, killedAtMs,
-                inFlightAtKill - maxInFlight);
+        System.out.printf("chaos-event: killed %s (pid %d, SIGKILL) after %d answers at +%d ms, holding %d unfinished"
+                + " request(s) a moment before (its /health); %d in flight on the queue after it died%n", victim.name(),
+                victim.pid(), answeredAtKill, killedAtMs, heldAtKill[0], inFlightAfter);
 
         CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).exceptionally(e -> null)
                 .get(210, TimeUnit.SECONDS);
@@ -104,9 +109,9 @@ class WorkerKillChaosTest {
         long maxQueueWaitMs = burstJobs.stream().mapToLong(WorkerJobLog.Job::queueWaitMs).max().orElse(-1);
 
         System.out.println(tally.line("worker-kill"));
-        System.out.printf("chaos-detail: worker-kill done_ms=%d killed_at_ms=%d in_flight_at_kill=%d "
+        System.out.printf("chaos-detail: worker-kill done_ms=%d killed_at_ms=%d held_at_kill=%d in_flight_after_kill=%d "
                 + "jobs_by_killed_worker=%d processed_twice=%d max_queue_wait_ms=%d max_job_total_ms=%d "
-                + "visibility_timeout_s=%d%n", doneMs, killedAtMs, inFlightAtKill, byVictim, processedTwice,
+                + "visibility_timeout_s=%d%n", doneMs, killedAtMs, heldAtKill[0], inFlightAfter, byVictim, processedTwice,
                 maxQueueWaitMs, maxJobMs, ChaosStack.VISIBILITY_TIMEOUT_S);
 
         assertTrue(tally.problems().isEmpty(), "failed or wrong answers: " + tally.problems());
@@ -123,15 +128,19 @@ class WorkerKillChaosTest {
                 "requests dead-lettered");
     }
 
-    /**
-     * The workers' bound on requests held at once: ChaosStack sets no {@code MAX_IN_FLIGHT}, so it is the default in the
-     * classifier's application.yml (read from this checkout, the one source of that number).
-     */
-    private static int workerMaxInFlight() throws IOException {
-        Path yml = Path.of(System.getProperty("project.root", "..")).resolve("classifier-service")
-                .resolve("src/main/resources/application.yml");
-        Matcher m = Pattern.compile("\\$\\{MAX_IN_FLIGHT:(\\d+)}").matcher(Files.readString(yml));
-        assertTrue(m.find(), "no MAX_IN_FLIGHT default in " + yml);
-        return Integer.parseInt(m.group(1));
+    /** The jobs a worker holds now, from its {@code /health} details; -1 when it does not answer. */
+    private static int jobsInFlight(ServiceProcess worker) {
+        HttpRequest request = HttpRequest.newBuilder(worker.baseUrl().resolve("/health"))
+                .timeout(Duration.ofSeconds(2)).build();
+        try {
+            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            JsonNode held = JSON.readTree(response.body()).findValue("jobsInFlight");
+            return held == null ? -1 : held.asInt(-1);
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 }
