@@ -118,7 +118,10 @@ resource "aws_autoscaling_group" "classifier" {
   # started one InService before its worker runs. With it: Warmed:Pending:Wait until the image is pulled, and
   # Pending:Wait again when the instance leaves the pool, until the worker's /health answers. Part of the group (not a
   # separate aws_autoscaling_lifecycle_hook) so it exists before the first instance launches. No answer within the
-  # heartbeat timeout: ABANDON (the instance is terminated and replaced).
+  # heartbeat timeout: ABANDON (the instance is terminated and replaced). An instance that scale-in returns to the pool
+  # (reuse_on_scale_in) pauses in Warmed:Pending:Wait only for an EC2_INSTANCE_TERMINATING hook, which this group does
+  # not have, so that return is not held for the worker's drain (AWS User Guide, warm-pool-instance-lifecycle.html;
+  # docs/scaling.md#warm-workers).
   initial_lifecycle_hook {
     name                 = local.launch_hook_name
     lifecycle_transition = "autoscaling:EC2_INSTANCE_LAUNCHING"
