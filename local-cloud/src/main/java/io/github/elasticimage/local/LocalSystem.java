@@ -213,14 +213,15 @@ public final class LocalSystem implements AutoCloseable, LocalAutoscaler.WorkerP
     /**
      * The one launch path of a worker: {@code [nice -n N] [workerCommand] java [workerJvmArgs] [cacheArgs] -jar
      * classifier.jar}; {@code cacheArgs} are the cache's start options, or its training options for the training run
-     * ({@link WorkerStartupCache}), so the cache is made by a worker started exactly as the ones that use it.
+     * ({@link WorkerStartupCache}), so the cache is made by a worker started exactly as the ones that use it. With a
+     * cache the jar is the cache's own copy of the classifier jar ({@link WorkerJvm#workerJar}).
      */
     static ServiceProcess startWorker(String name, Settings settings, List<String> cacheArgs, Map<String, String> env,
                                       int nice, PrintStream out) {
         List<String> args = new ArrayList<>(settings.workerJvmArgs());
         args.addAll(cacheArgs);
         return ServiceProcess.start(name, settings.workerCommand(), settings.workerJvm().java(),
-                settings.classifierJar(), args, env,
+                settings.workerJvm().workerJar(settings.classifierJar()), args, env,
                 settings.host(), LocalAwsServers.freePort(settings.host()), out, nice);
     }
 

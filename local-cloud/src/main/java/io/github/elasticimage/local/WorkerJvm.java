@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -22,8 +23,15 @@ import java.util.regex.Pattern;
  * ({@code -XX:AOTCache}, JEP 483/514: classes loaded and linked, profiles); on Java 17 to 24 an AppCDS archive
  * ({@code -XX:SharedArchiveFile}, a dynamic archive on top of the JDK's own). Either is made once by a training run
  * ({@link #trainingArgs()}: a worker started, warmed, given one job and stopped; {@link WorkerStartupCache}) and reused
- * by every worker until the classifier jar, the JDK or the worker's JVM options change: its file name carries a digest
- * of all three. A JVM that finds the file stale or unusable says so on its output and starts without it.
+ * by every worker until the classifier jar's content, the JDK or the worker's JVM options change: its file name carries
+ * a digest of all three (the jar's of its entries, {@link JarDigest}, not of its times: a rebuild of the same classes
+ * keeps the cache). A JVM that finds the file stale or unusable says so on its output and starts without it.
+ *
+ * <p>Workers with a cache run a copy of the classifier jar kept beside it, {@code classifier-<digest>.jar}, made once
+ * per content: the JVM checks an AppCDS archive against the jar's modification time and refuses it after a mere
+ * {@code touch} of the jar (OpenJDK 17.0.15, Temurin 25.0.3), while Java 25's AOT cache was seen running the training
+ * run's classes from a jar since rebuilt with other classes and another size (Temurin 25.0.3). The copy is never
+ * written again, so it always matches its cache, also when the jar is rebuilt while {@code make run} starts workers.
  *
  * <p>The JDK: {@code auto} takes the one in {@code WORKER_JAVA_HOME} if set, else Temurin 25 at
  * {@value #TEMURIN_25} when present (its AOT cache starts a worker fastest), else the JVM running this launcher.
@@ -58,18 +66,21 @@ public final class WorkerJvm {
     private final String version;
     private final Cache cache;
     private final Path cacheFile;
+    /** The copy of the classifier jar the cache is made from and used with; null without a cache. */
+    private final Path jar;
 
-    private WorkerJvm(Path javaHome, String version, Cache cache, Path cacheFile) {
+    private WorkerJvm(Path javaHome, String version, Cache cache, Path cacheFile, Path jar) {
         this.javaHome = javaHome;
         this.version = version;
         this.cache = cache;
         this.cacheFile = cacheFile;
+        this.jar = jar;
     }
 
     /** The JVM running this launcher, no cache: how workers started before there was a cache (tests use it). */
     public static WorkerJvm plain() {
         Path home = Path.of(System.getProperty("java.home"));
-        return new WorkerJvm(home, System.getProperty("java.version"), Cache.NONE, null);
+        return new WorkerJvm(home, System.getProperty("java.version"), Cache.NONE, null, null);
     }
 
     /**
@@ -78,8 +89,8 @@ public final class WorkerJvm {
      * @param mode          {@code auto} (the best cache the chosen JDK offers), {@code appcds} (an AppCDS archive even
      *                      on Java 25), or {@code none} (the launcher's JVM, no cache)
      * @param javaHome      the JDK to use; null: {@code WORKER_JAVA_HOME}, else Temurin 25 if present, else this JVM's
-     * @param cacheDir      folder of the cache files (created on demand; stale files of other keys are deleted)
-     * @param classifierJar the worker's runnable jar (part of the cache key)
+     * @param cacheDir      folder of the cache files and the jar's copy (created; files of other keys are deleted)
+     * @param classifierJar the worker's runnable jar (its content is part of the cache key)
      * @param jvmArgs       the worker's other JVM options (part of the cache key: a cache must match them)
      */
     public static WorkerJvm resolve(String mode, Path javaHome, Path cacheDir, Path classifierJar,
@@ -103,12 +114,22 @@ public final class WorkerJvm {
             cache = Cache.APPCDS;
         } else {
             LOG.warn("worker JDK {} at {} is older than 17: workers start without a class-data cache", version, home);
-            return new WorkerJvm(home, version, Cache.NONE, null);
+            return new WorkerJvm(home, version, Cache.NONE, null, null);
         }
-        String key = key(home, version, classifierJar, jvmArgs);
-        Path file = cacheDir.toAbsolutePath().resolve("worker-" + key + "." + cache.extension);
-        deleteStale(cacheDir, file);
-        return new WorkerJvm(home, version, cache, file);
+        Path dir = cacheDir.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the worker start-up cache folder " + dir
+                    + " (choose another, or --worker-cache none)", e);
+        }
+        String jarDigest = JarDigest.of(classifierJar);
+        String key = key(home, version, jarDigest, jvmArgs);
+        Path file = dir.resolve("worker-" + key + "." + cache.extension);
+        Path jar = dir.resolve("classifier-" + jarDigest.substring(0, 16) + ".jar");
+        copyOnce(classifierJar, jar);
+        deleteStale(dir, file, jar);
+        return new WorkerJvm(home, version, cache, file, jar);
     }
 
     private static Path defaultJavaHome() {
@@ -153,31 +174,41 @@ public final class WorkerJvm {
     }
 
     /**
-     * A digest of what a cache must match: the JDK, the jar (path, size, time) and the JVM options. Paths are
-     * normalised, so {@code make run} (from the project root) and the bench (from system-tests, {@code ../}) find the
-     * same file instead of each deleting the other's as stale.
+     * A digest of what a cache must match: the JDK (home and version), the jar's content and the JVM options. The jar's
+     * path and time are not in it: {@code make run} (from the project root) and the bench (from system-tests,
+     * {@code ../}) find the same file instead of each deleting the other's as stale, and a rebuild keeps it.
      */
-    private static String key(Path home, String version, Path jar, List<String> jvmArgs) {
+    private static String key(Path home, String version, String jarDigest, List<String> jvmArgs) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            String text = home.toAbsolutePath().normalize() + "\n" + version + "\n"
-                    + jar.toAbsolutePath().normalize() + "\n" + Files.size(jar) + "\n"
-                    + Files.getLastModifiedTime(jar).toMillis() + "\n" + String.join(" ", jvmArgs);
+            String text = home.toAbsolutePath().normalize() + "\n" + version + "\n" + jarDigest + "\n"
+                    + String.join(" ", jvmArgs);
             return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + jar + " (build it first: make build)", e);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private static void deleteStale(Path dir, Path keep) {
-        if (!Files.isDirectory(dir)) {
+    /** Copies {@code jar} to {@code copy} unless it is there (same digest, same bytes); atomically, as a whole. */
+    private static void copyOnce(Path jar, Path copy) {
+        if (Files.isRegularFile(copy)) {
             return;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "worker-*.{aot,jsa}")) {
+        try {
+            Path tmp = Files.createTempFile(copy.getParent(), copy.getFileName().toString(), ".tmp");
+            Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + jar + " to " + copy
+                    + " (the jar the workers' cache is made from; or --worker-cache none)", e);
+        }
+    }
+
+    private static void deleteStale(Path dir, Path keep, Path keepJar) {
+        String stale = "{worker-*.aot,worker-*.jsa,classifier-*.jar}";
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, stale)) {
             for (Path file : files) {
-                if (!file.toAbsolutePath().equals(keep)) {
+                if (!file.equals(keep) && !file.equals(keepJar)) {
                     Files.deleteIfExists(file);
                     LOG.info("deleted the stale worker start-up cache {}", file);
                 }
@@ -185,6 +216,14 @@ public final class WorkerJvm {
         } catch (IOException e) {
             LOG.warn("could not clean {}: {}", dir, e.toString());
         }
+    }
+
+    /**
+     * The jar a worker runs: the cache's own copy of the classifier jar when there is a cache (see the class comment),
+     * else {@code classifierJar}.
+     */
+    public Path workerJar(Path classifierJar) {
+        return jar != null ? jar : classifierJar;
     }
 
     /** The {@code java} executable. */

@@ -14,8 +14,8 @@ import java.util.Map;
  * Makes a worker's class-data cache ({@link WorkerJvm}) when it is missing: the training run. A worker is started with
  * {@link WorkerJvm#trainingArgs()} against the running local servers, waits until it is healthy (context up, model
  * loaded and warmed up: the classes and, on Java 25, the profiles of a real start) and is stopped with SIGTERM; the JVM
- * writes the cache as it exits. Once per classifier jar, JDK and JVM options: about one worker start, plus a few
- * seconds to write the cache. A failed training run is reported and the workers start without a cache.
+ * writes the cache as it exits. Once per classifier jar content, JDK and JVM options: about one worker start, plus a
+ * few seconds to write the cache. A failed training run is reported and the workers start without a cache.
  */
 public final class WorkerStartupCache {
 
@@ -47,8 +47,8 @@ public final class WorkerStartupCache {
             return true;
         }
         long started = System.nanoTime();
-        LOG.info("worker start-up: building the class-data cache (once per classifier jar, JDK and JVM options): {}",
-                jvm.describe());
+        LOG.info("worker start-up: building the class-data cache (once per classifier jar content, JDK and JVM "
+                + "options): {}", jvm.describe());
         try {
             Files.createDirectories(jvm.cacheFile().getParent());
         } catch (IOException e) {

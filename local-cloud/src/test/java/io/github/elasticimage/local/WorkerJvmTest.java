@@ -19,6 +19,8 @@ class WorkerJvmTest {
 
     private static final Path THIS_JDK = Path.of(System.getProperty("java.home"));
     private static final List<String> OPTIONS = List.of("-Xmx256m", "-XX:+UseParallelGC");
+    /** A time for the test jars' entries. */
+    private static final long T0 = 1_700_000_000_000L;
 
     @TempDir
     Path dir;
@@ -33,7 +35,7 @@ class WorkerJvmTest {
 
     @Test
     void appCdsArchiveUsedOnlyOnceBuilt() throws Exception {
-        Path jar = Files.writeString(dir.resolve("classifier.jar"), "jar");
+        Path jar = TestJars.write(dir.resolve("classifier.jar"), "jar", T0);
         WorkerJvm jvm = WorkerJvm.resolve("appcds", THIS_JDK, dir.resolve("cache"), jar, OPTIONS);
         assertEquals(WorkerJvm.Cache.APPCDS, jvm.cache());
         assertEquals(THIS_JDK.resolve("bin/java"), jvm.java());
@@ -48,32 +50,67 @@ class WorkerJvmTest {
     }
 
     @Test
-    void aNewJarOrOtherOptionsNeedANewCacheAndTheOldOneIsDeleted() throws Exception {
-        Path jar = Files.writeString(dir.resolve("classifier.jar"), "jar");
+    void aRebuiltJarWithTheSameContentKeepsItsCache() throws Exception {
+        Path jar = TestJars.write(dir.resolve("classifier.jar"), "jar", T0);
         Path cacheDir = dir.resolve("cache");
         WorkerJvm first = WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, OPTIONS);
-        Files.createDirectories(cacheDir);
         Files.writeString(first.cacheFile(), "archive");
+        FileTime copied = Files.getLastModifiedTime(first.workerJar(jar));
 
-        assertEquals(first.cacheFile(), WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, OPTIONS).cacheFile());
+        // What `make build` does to unchanged sources: the same entries, written again with new times, then touched.
+        TestJars.write(jar, "jar", T0 + 86_400_000);
+        Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 60_000));
+        WorkerJvm again = WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, OPTIONS);
+        assertEquals(first.cacheFile(), again.cacheFile());
+        assertFalse(again.needsTraining(), "the cache is reused, no training run");
+        assertEquals(List.of("-XX:SharedArchiveFile=" + first.cacheFile()), again.startArgs());
+        assertEquals(first.workerJar(jar), again.workerJar(jar));
+        assertEquals(copied, Files.getLastModifiedTime(again.workerJar(jar)),
+                "the workers' copy is not written again: its time is the one the archive was made with");
+
         Path sameJarOtherwiseNamed = dir.resolve("cache").resolve("..").resolve("classifier.jar");
         assertEquals(first.cacheFile(),
                 WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, sameJarOtherwiseNamed, OPTIONS).cacheFile());
-        assertTrue(Files.exists(first.cacheFile()), "the same jar under another path keeps its cache");
+        Path sameContentElsewhere = TestJars.write(Files.createDirectories(dir.resolve("other")).resolve("c.jar"),
+                "jar", T0);
+        assertEquals(first.cacheFile(),
+                WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, sameContentElsewhere, OPTIONS).cacheFile());
+        assertTrue(Files.exists(first.cacheFile()), "the same content under another path keeps its cache");
+    }
+
+    @Test
+    void changedContentOrOtherOptionsNeedANewCacheAndTheOldOneIsDeleted() throws Exception {
+        Path jar = TestJars.write(dir.resolve("classifier.jar"), "jar", T0);
+        Path cacheDir = dir.resolve("cache");
+        WorkerJvm first = WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, OPTIONS);
+        Files.writeString(first.cacheFile(), "archive");
         WorkerJvm otherOptions = WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, List.of("-Xmx512m"));
         assertNotEquals(first.cacheFile(), otherOptions.cacheFile());
 
-        Files.writeString(first.cacheFile(), "archive");
+        // Same size, other bytes, a later time (a real rebuild with a change).
+        WorkerJvm again = WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, OPTIONS);
+        Files.writeString(again.cacheFile(), "archive");
+        TestJars.write(jar, "JAR", T0);
         Files.setLastModifiedTime(jar, FileTime.fromMillis(Files.getLastModifiedTime(jar).toMillis() + 5_000));
         WorkerJvm rebuilt = WorkerJvm.resolve("appcds", THIS_JDK, cacheDir, jar, OPTIONS);
         assertNotEquals(first.cacheFile(), rebuilt.cacheFile());
         assertTrue(rebuilt.needsTraining());
         assertFalse(Files.exists(first.cacheFile()), "the stale archive is deleted");
+        assertNotEquals(first.workerJar(jar), rebuilt.workerJar(jar));
+        assertFalse(Files.exists(first.workerJar(jar)), "the stale copy of the jar is deleted");
+        assertEquals(-1, Files.mismatch(jar, rebuilt.workerJar(jar)), "workers run the new content");
+    }
+
+    @Test
+    void workersWithoutACacheRunTheJarItself() throws Exception {
+        Path jar = TestJars.write(dir.resolve("classifier.jar"), "jar", T0);
+        assertEquals(jar, WorkerJvm.resolve("none", null, dir, jar, OPTIONS).workerJar(jar));
+        assertEquals(jar, WorkerJvm.plain().workerJar(jar));
     }
 
     @Test
     void noneIsThisJvmWithoutCache() throws Exception {
-        Path jar = Files.writeString(dir.resolve("classifier.jar"), "jar");
+        Path jar = TestJars.write(dir.resolve("classifier.jar"), "jar", T0);
         WorkerJvm jvm = WorkerJvm.resolve("none", null, dir, jar, OPTIONS);
         assertEquals(WorkerJvm.Cache.NONE, jvm.cache());
         assertEquals(THIS_JDK.resolve("bin/java"), jvm.java());

@@ -23,13 +23,15 @@ class WorkerLaunchTest {
 
     private static final Path THIS_JDK = Path.of(System.getProperty("java.home"));
     private static final List<String> OPTIONS = List.of("-Xmx256m", "-XX:+UseParallelGC");
+    /** A time for the test jars' entries. */
+    private static final long T0 = 1_700_000_000_000L;
 
     @TempDir
     Path dir;
 
     @Test
     void aWorkerRunsThroughThePrefixOnTheWorkerJvmWithItsCache() throws Exception {
-        Path jar = Files.writeString(dir.resolve("classifier.jar"), "jar");
+        Path jar = TestJars.write(dir.resolve("classifier.jar"), "jar", T0);
         WorkerJvm jvm = WorkerJvm.resolve("appcds", THIS_JDK, dir.resolve("cache"), jar, OPTIONS);
         Files.createDirectories(jvm.cacheFile().getParent());
         Files.writeString(jvm.cacheFile(), "archive");
@@ -39,13 +41,13 @@ class WorkerLaunchTest {
         awaitExit(LocalSystem.startWorker("worker-1", settings, Map.of("WORKER_ID", "worker-1"), quiet()));
         List<String> expected = new ArrayList<>(List.of(THIS_JDK.resolve("bin/java").toString()));
         expected.addAll(OPTIONS);
-        expected.addAll(List.of("-XX:SharedArchiveFile=" + jvm.cacheFile(), "-jar", jar.toAbsolutePath().toString()));
+        expected.addAll(List.of("-XX:SharedArchiveFile=" + jvm.cacheFile(), "-jar", jvm.workerJar(jar).toString()));
         assertEquals(expected, Files.readAllLines(argv));
     }
 
     @Test
     void theTrainingRunTakesTheSamePathWithTheTrainingOptions() throws Exception {
-        Path jar = Files.writeString(dir.resolve("classifier.jar"), "jar");
+        Path jar = TestJars.write(dir.resolve("classifier.jar"), "jar", T0);
         WorkerJvm jvm = WorkerJvm.resolve("appcds", THIS_JDK, dir.resolve("cache"), jar, OPTIONS);
         Path argv = dir.resolve("argv");
         LocalSystem.Settings settings = settings(jar, argv, jvm);
@@ -54,7 +56,7 @@ class WorkerLaunchTest {
         List<String> expected = new ArrayList<>(List.of(THIS_JDK.resolve("bin/java").toString()));
         expected.addAll(OPTIONS);
         expected.addAll(List.of("-XX:ArchiveClassesAtExit=" + jvm.cacheFile(), "-jar",
-                jar.toAbsolutePath().toString()));
+                jvm.workerJar(jar).toString()));
         assertEquals(expected, Files.readAllLines(argv));
     }
 
