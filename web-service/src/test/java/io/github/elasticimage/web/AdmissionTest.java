@@ -1,15 +1,22 @@
 package io.github.elasticimage.web;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.api.Admission;
+import io.github.elasticimage.web.api.AdmissionRefusals;
+import io.github.elasticimage.web.api.ApiExceptionHandler;
 import io.github.elasticimage.web.queue.PendingRequests;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -21,8 +28,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * One admission rule for both submit APIs ({@code Admission}): uploads in memory are bounded in bytes
  * ({@code MAX_UPLOAD_MEMORY}), decided from the headers before the body is read, and the asynchronous API is refused
  * like {@code /classify} while {@code MAX_PENDING} callers wait. Each refusal is 503 with {@code Retry-After} and the
- * JSON error.
+ * JSON error; refusals are counted by reason and summed up in the log, not logged one by one.
  */
 class AdmissionTest {
 
@@ -138,6 +147,59 @@ class AdmissionTest {
                     .post(HttpRequest.newBuilder(URI.create(server.getURL() + "/api/v1/classifications"))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(202, accepted.statusCode(), accepted.body());
+        }
+    }
+
+    @Test
+    void refusalsAreCountedAndSummedUpNotLoggedOneByOne() throws Exception {
+        String queue = ownQueue("admission-log-requests");
+        Map<String, Object> properties = properties(queue);
+        properties.put("app.web.max-pending", 1);
+        properties.put("app.web.result-timeout", "5s");
+        ListAppender<ILoggingEvent> events = new ListAppender<>();
+        List<Logger> loggers = List.of((Logger) LoggerFactory.getLogger(AdmissionRefusals.class),
+                (Logger) LoggerFactory.getLogger(ApiExceptionHandler.class));
+        events.start();
+        loggers.forEach(logger -> logger.addAppender(events));
+        try (FakeWorker worker = new FakeWorker(CLOUD, queue);
+             EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties)) {
+            PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
+            CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(MultipartForm.create()
+                    .file("myfile", "SILENT.png", "image/png", TestImages.png("silent"))
+                    .post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            await().atMost(Duration.ofSeconds(30)).until(() -> pending.size() == 1);
+
+            int refused = 200;
+            long started = System.nanoTime();
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < refused; i++) {
+                calls.add(http.sendAsync(MultipartForm.create()
+                        .file("myfile", "r" + i + ".png", "image/png", TestImages.png("refused " + i))
+                        .post(HttpRequest.newBuilder(URI.create(server.getURL() + (i % 2 == 0 ? "/classify"
+                                : "/api/v1/classifications")))).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (CompletableFuture<HttpResponse<String>> call : calls) {
+                assertRefused(call.get(60, TimeUnit.SECONDS), "limit 1");
+            }
+            long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+            List<String> lines = events.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.INFO))
+                    .map(ILoggingEvent::getFormattedMessage).toList();
+            // One line at the burst's start, and a summary every 10 s while it lasts (none if it took under 10 s).
+            assertTrue(lines.size() <= 2 + seconds / 10, refused + " refusals in " + seconds + " s: " + lines);
+            assertTrue(lines.get(0).startsWith("refusing requests with 503: POST /"), lines.get(0));
+            assertTrue(lines.stream().skip(1).allMatch(l -> l.matches("refused \\d+ request\\(s\\) .*")),
+                    lines.toString());
+
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://localhost:"
+                    + properties.get(WebTestProperties.MANAGEMENT_PORT) + "/prometheus")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertTrue(metrics.body().contains("web_admission_refused_total{reason=\"max_pending\"} " + refused
+                    + ".0"), "counted by reason: " + metrics.body().lines()
+                    .filter(l -> l.startsWith("web_admission")).toList());
+            assertEquals(504, waiting.get(60, TimeUnit.SECONDS).statusCode());
+        } finally {
+            loggers.forEach(logger -> logger.detachAppender(events));
         }
     }
 

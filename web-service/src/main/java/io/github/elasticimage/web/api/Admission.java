@@ -20,6 +20,14 @@ import java.util.concurrent.atomic.AtomicLong;
 @Singleton
 public class Admission {
 
+    /** What refuses a request: each limit by the name of its setting. */
+    public enum Limit {
+        /** As many callers as {@code MAX_PENDING} wait for their answer. */
+        MAX_PENDING,
+        /** The uploads held in memory would exceed {@code MAX_UPLOAD_MEMORY} bytes. */
+        MAX_UPLOAD_MEMORY
+    }
+
     /** Request attribute holding the request's {@link Permit}. */
     static final String PERMIT = "elasticimage.admission-permit";
 
@@ -53,8 +61,8 @@ public class Admission {
         long bytes = contentLength < 0 ? maxRequestSize : Math.min(contentLength, maxRequestSize);
         if (held.addAndGet(bytes) > maxUploadMemory) {
             held.addAndGet(-bytes);
-            throw new WebException.CapacityExceeded("uploads in memory on this instance are at their limit ("
-                    + maxUploadMemory + " bytes, MAX_UPLOAD_MEMORY)");
+            throw new WebException.CapacityExceeded(Limit.MAX_UPLOAD_MEMORY, "uploads in memory on this instance are "
+                    + "at their limit (" + maxUploadMemory + " bytes, MAX_UPLOAD_MEMORY)");
         }
         return new Permit(bytes);
     }

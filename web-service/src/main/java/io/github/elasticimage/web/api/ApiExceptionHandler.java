@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place that maps failures to HTTP answers: {@link WebException}s from this service, and (as the
  * {@link ErrorResponseProcessor}) Micronaut's own errors such as 404, 413 or 415, so every error has the same JSON shape.
+ * Failures of this tier (5xx) are logged at WARN, refusals (4xx) at INFO, the admission's 503s by
+ * {@link AdmissionRefusals}.
  */
 @Singleton
 @Produces(MediaType.APPLICATION_JSON)
@@ -29,10 +31,18 @@ public class ApiExceptionHandler implements ExceptionHandler<WebException, HttpR
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiExceptionHandler.class);
 
+    private final AdmissionRefusals refusals;
+
+    public ApiExceptionHandler(AdmissionRefusals refusals) {
+        this.refusals = refusals;
+    }
+
     @Override
     public HttpResponse<ErrorResponse> handle(HttpRequest request, WebException e) {
         HttpStatus status = e.status();
-        if (status.getCode() >= 500) {
+        if (e instanceof WebException.CapacityExceeded refusal) {
+            refusals.record(request, refusal); // deliberate, and by the thousand under overload: summed up
+        } else if (status.getCode() >= 500) {
             LOG.warn("request id={} failed: {} {}", e.requestId(), status.getCode(), e.getMessage(), e.getCause());
         } else {
             LOG.info("request id={} refused: {} {}", e.requestId(), status.getCode(), e.getMessage());

@@ -68,12 +68,21 @@ public abstract class WebException extends RuntimeException {
      * {@link Admission}).
      */
     public static final class CapacityExceeded extends WebException {
+        private final Admission.Limit limit;
+
+        /** {@code MAX_PENDING} callers wait already. */
         public CapacityExceeded(int max) {
-            this("too many requests in progress on this instance (limit " + max + ")");
+            this(Admission.Limit.MAX_PENDING, "too many requests in progress on this instance (limit " + max + ")");
         }
 
-        public CapacityExceeded(String what) {
+        public CapacityExceeded(Admission.Limit limit, String what) {
             super(HttpStatus.SERVICE_UNAVAILABLE, what + "; retry later", null, null);
+            this.limit = limit;
+        }
+
+        /** The limit that refused the request. */
+        public Admission.Limit limit() {
+            return limit;
         }
     }
 
