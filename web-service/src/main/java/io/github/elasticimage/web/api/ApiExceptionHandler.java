@@ -54,10 +54,21 @@ public class ApiExceptionHandler implements ExceptionHandler<WebException, HttpR
                 || e instanceof WebException.Stopping) {
             response.header("Retry-After", "1");
         }
+        if (e instanceof WebException.CapacityExceeded && expectsContinue(request)) {
+            // Refused before its body was read, and the client waits for 100 Continue before sending it: say that
+            // this connection ends here (RFC 9110 10.1.1) instead of keeping it open for a body that never comes,
+            // where the client's next request would be read as that body.
+            response.header(HttpHeaders.CONNECTION, "close");
+        }
         if (e instanceof WebException.Unauthorized) {
             response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
         return response;
+    }
+
+    private static boolean expectsContinue(HttpRequest<?> request) {
+        return request.getHeaders().getAll(HttpHeaders.EXPECT).stream()
+                .anyMatch(value -> value.equalsIgnoreCase("100-continue"));
     }
 
     /** A multipart field we expect a file in carried a plain value (400 with a reason a person understands). */
