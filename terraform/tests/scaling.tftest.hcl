@@ -42,6 +42,13 @@ run "group_bounds_and_metrics_come_from_the_policy_file" {
     condition     = aws_autoscaling_group.classifier.default_instance_warmup == jsondecode(file("../scaling-policy.json")).instanceWarmupSeconds
     error_message = "The instance warm-up differs from the policy file's."
   }
+
+  # Provider 5.x sends the group's default_instance_warmup on create only when it is not 0 (GetOk), but the step
+  # policy's estimated_instance_warmup even when it is 0 (GetOkExists), and that one governs the instances it launches.
+  assert {
+    condition     = aws_autoscaling_policy.scale_out.estimated_instance_warmup == jsondecode(file("../scaling-policy.json")).instanceWarmupSeconds
+    error_message = "The scale-out policy's instance warm-up differs from the policy file's."
+  }
 }
 
 run "scale_out_steps_equal_the_policy_file_and_only_add_capacity" {

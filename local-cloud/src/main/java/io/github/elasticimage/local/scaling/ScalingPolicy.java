@@ -22,8 +22,11 @@ import java.util.List;
  * @param metric                   the metric sources of the alarms (primary and fallback) and their periods
  * @param scaleOut                 the scale-out rule and its steps
  * @param scaleIn                  the scale-in rule
- * @param instanceWarmupSeconds    AWS estimated instance warm-up: capacity added by a step that is still warming up
- *                                 is not added again for the same breach
+ * @param instanceWarmupSeconds    AWS instance warm-up (the group's default_instance_warmup and the scale-out
+ *                                 policy's estimated_instance_warmup), counted from InService: capacity added by a
+ *                                 step that is still launching or warming up is not added again for the same breach,
+ *                                 and no scale-in happens until every new instance has warmed up (chosen with make
+ *                                 simulate: docs/decisions/0014-warm-workers-and-scale-in-window.md)
  * @param warmPool                 the AWS warm pool (prepared instances: Stopped, or Hibernated with the worker warm)
  * @param worker                   what one warm worker sustains (the simulator's job time, the throughput-aware
  *                                 policy's divisor)

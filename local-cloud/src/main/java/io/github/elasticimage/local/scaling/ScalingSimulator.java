@@ -13,7 +13,9 @@ import java.util.Locale;
  * Replays the scaling policy on AWS-like timing, in simulated time: requests land on the queue at the times a
  * {@link Scenario} names and the same {@link ScalingEngine} the local autoscaler uses decides, but it only sees what
  * CloudWatch would show it (one sample per period, delivered late, evaluated once per period, GroupDesiredCapacity as
- * late as the queue metrics), and instances take AWS-like times to boot, pull the image and load the model. The warm
+ * late as the queue metrics), an alarm that stays in ALARM invokes its policy again only once a minute, and instances
+ * take AWS-like times to boot, pull the image and load the model. The group's instance warm-up starts when an instance
+ * goes InService and blocks scale-in until every new instance has finished it. The warm
  * pool is the group's: at most {@code maxGroupPreparedCapacity} running + prepared instances, so a scale-out from min
  * takes that many from the pool (Hibernated: the warmed worker resumes; Stopped: it starts again, cold JVM) and
  * launches the rest cold; scale-in returns running instances to the pool up to its size. Each
@@ -46,6 +48,14 @@ public final class ScalingSimulator {
      *                         (default: 1 / the policy's worker.requestsPerSecond)
      * @param terminate        worker stops (drain, shutdown, back to the pool or terminated)
      * @param billingMinimum   EC2 bills every start of an instance (a resume too) for at least this long (Linux: 60 s)
+     * @param instanceWarmup   the group's default instance warm-up (default: the policy's instanceWarmupSeconds): it
+     *                         starts when an instance goes InService (here: its worker polling, when the launch hook
+     *                         completes); until every launched instance has finished it, the scale-in policy does not
+     *                         act, and a scale-out step counts the capacity still launching or warming up against its
+     *                         adjustment
+     * @param alarmRepeat      an alarm invokes its Auto Scaling action when it goes into ALARM, then again at its first
+     *                         evaluation at least this long after the last invocation while it stays there (AWS: once
+     *                         a minute, whatever the period; 0: at every breaching evaluation)
      * @param warmPool         whether the group has a warm pool
      * @param hibernated       pool state Hibernated (else Stopped); default: the policy's warmPool.poolState
      * @param maxPrepared      warm pool: most instances running plus prepared (max_group_prepared_capacity); the pool
@@ -55,8 +65,8 @@ public final class ScalingSimulator {
     public record Timing(double metricPeriod, double metricDelay, double alarmEvaluation, double periodPhase,
                          double activityDelay, double coldBoot, double imagePull, double warmStart, double appStart,
                          double hibernatedResume, double coldJvmFactor, double jitWarmup, double job,
-                         double terminate, double billingMinimum, boolean warmPool, boolean hibernated,
-                         int maxPrepared, double horizon) {
+                         double terminate, double billingMinimum, double instanceWarmup, double alarmRepeat,
+                         boolean warmPool, boolean hibernated, int maxPrepared, double horizon) {
 
         /** One-minute SQS metrics delivered 45 s late, evaluated 15 s later. */
         public static final double METRIC_DELAY = 45;
@@ -68,11 +78,17 @@ public final class ScalingSimulator {
         public static final double HIRES_PERIOD = 10;
         public static final double HIRES_METRIC_DELAY = 5;
         public static final double HIRES_ALARM_EVALUATION = 10;
+        /** An alarm in ALARM invokes its Auto Scaling action again once a minute, regardless of its period. */
+        public static final double ALARM_REPEAT = 60;
 
         public Timing {
             if (metricPeriod <= 0 || periodPhase < 0 || periodPhase > metricPeriod) {
                 throw new IllegalArgumentException("need metricPeriod > 0 and 0 <= periodPhase <= metricPeriod, got "
                         + metricPeriod + " and " + periodPhase);
+            }
+            if (instanceWarmup < 0 || alarmRepeat < 0) {
+                throw new IllegalArgumentException("need instanceWarmup >= 0 and alarmRepeat >= 0, got "
+                        + instanceWarmup + " and " + alarmRepeat);
             }
             if (job <= 0 || coldJvmFactor < 1 || maxPrepared < 0) {
                 throw new IllegalArgumentException("need job > 0, coldJvmFactor >= 1, maxPrepared >= 0, got " + job
@@ -82,14 +98,16 @@ public final class ScalingSimulator {
 
         /**
          * The defaults for {@code policy}: the period of its primary metric source and that source's delays
-         * (high-resolution or one-minute), bursts landing mid-period, its warm pool and its worker throughput.
+         * (high-resolution or one-minute), bursts landing mid-period, its instance warm-up, its warm pool and its worker
+         * throughput.
          */
         public static Timing defaults(ScalingPolicy policy) {
             double period = policy.metric().periodSeconds();
             boolean hires = policy.metric().highResolution();
             return new Timing(period, hires ? HIRES_METRIC_DELAY : METRIC_DELAY,
                     hires ? HIRES_ALARM_EVALUATION : ALARM_EVALUATION, period / 2, 5, 45, 30, 20, 8, 30, 1.5, 60,
-                    1 / policy.worker().requestsPerSecond(), 30, 60, true, policy.warmPool().hibernated(),
+                    1 / policy.worker().requestsPerSecond(), 30, 60, policy.instanceWarmupSeconds(), ALARM_REPEAT,
+                    true, policy.warmPool().hibernated(),
                     policy.warmPool().maxGroupPreparedCapacity(), 3600);
         }
 
@@ -111,6 +129,8 @@ public final class ScalingSimulator {
             b.job = job;
             b.terminate = terminate;
             b.billingMinimum = billingMinimum;
+            b.instanceWarmup = instanceWarmup;
+            b.alarmRepeat = alarmRepeat;
             b.warmPool = warmPool;
             b.hibernated = hibernated;
             b.maxPrepared = maxPrepared;
@@ -178,6 +198,14 @@ public final class ScalingSimulator {
                     description = "Seconds EC2 bills at least per instance start (default: ${DEFAULT-VALUE}).")
             public double billingMinimum;
 
+            public double instanceWarmup;
+
+            @Option(names = "--alarm-repeat",
+                    description = "Seconds before an alarm that stays in ALARM invokes its scaling action again; AWS: "
+                            + "once a minute whatever the period (default: ${DEFAULT-VALUE}; 0: every breaching "
+                            + "evaluation).")
+            public double alarmRepeat;
+
             public boolean warmPool;
             public boolean hibernated;
             public int maxPrepared;
@@ -186,7 +214,7 @@ public final class ScalingSimulator {
             public Timing build() {
                 return new Timing(metricPeriod, metricDelay, alarmEvaluation, periodPhase, activityDelay, coldBoot,
                         imagePull, warmStart, appStart, hibernatedResume, coldJvmFactor, jitWarmup, job, terminate,
-                        billingMinimum, warmPool, hibernated, maxPrepared, horizon);
+                        billingMinimum, instanceWarmup, alarmRepeat, warmPool, hibernated, maxPrepared, horizon);
             }
         }
 
@@ -214,6 +242,18 @@ public final class ScalingSimulator {
         public Timing withJob(double seconds) {
             Builder b = toBuilder();
             b.job = seconds;
+            return b.build();
+        }
+
+        public Timing withInstanceWarmup(double seconds) {
+            Builder b = toBuilder();
+            b.instanceWarmup = seconds;
+            return b.build();
+        }
+
+        public Timing withAlarmRepeat(double seconds) {
+            Builder b = toBuilder();
+            b.alarmRepeat = seconds;
             return b.build();
         }
 
@@ -379,7 +419,9 @@ public final class ScalingSimulator {
 
     private static final class Instance {
         final double launchedAt;
+        /** InService: its worker polls (the launch hook completed); its warm-up starts then. */
         final double readyAt;
+        /** readyAt + the instance warm-up: until then it blocks scale-in and counts against a scale-out step. */
         final double warmupEndsAt;
         /** Until then its JVM is still compiling: jobs take coldJvmFactor times longer. */
         final double coldUntil;
@@ -508,6 +550,9 @@ public final class ScalingSimulator {
         int stoppedBusy;
         int fromPool;
         double periodEnd = timing.metricPeriod();
+        /** When each alarm last invoked its policy while in ALARM; NaN while it is not in ALARM. */
+        double highInvokedAt = Double.NaN;
+        double lowInvokedAt = Double.NaN;
         /** Prepared instances in the warm pool, each the time from which it can leave it (oldest first). */
         final List<Double> pool = new ArrayList<>();
         /** Billed runs of instances launched into the pool to refill it: {start, end}. */
@@ -579,37 +624,73 @@ public final class ScalingSimulator {
             }
         }
 
-        /** The alarms evaluate each delivered datapoint; the step policy acts on the group. */
+        /**
+         * The two alarms evaluate each delivered datapoint (the engine's verdict says which one is in ALARM: the
+         * scale-out alarm on Add, the scale-in alarm on Exact). An alarm invokes its action when it goes into ALARM,
+         * then at its first evaluation at least {@link Timing#alarmRepeat()} after the last invocation while it stays
+         * there; the step policy acts on the group.
+         */
         void evaluateDelivered(double t) {
             while (!datapoints.isEmpty() && datapoints.get(0).deliveredAt() <= t) {
                 Datapoint point = datapoints.remove(0);
                 ScalingEngine.Action action = engine.evaluate(point.visible(), point.inFlight(), point.desired());
-                if (action instanceof ScalingEngine.Action.Add add) {
-                    // Step scaling warm-up: capacity still warming up from earlier steps counts against this one.
-                    int warming = (int) instances.stream()
-                            .filter(x -> !x.stopped() && x.warmupEndsAt > t).count();
-                    action = new ScalingEngine.Action.Add(Math.max(0, add.adjustment() - warming), add.excess());
+                boolean high = action instanceof ScalingEngine.Action.Add;
+                boolean low = action instanceof ScalingEngine.Action.Exact;
+                if (high && (Double.isNaN(highInvokedAt) || t >= highInvokedAt + timing.alarmRepeat())) {
+                    highInvokedAt = t;
+                    invoke(action, point, t);
+                } else if (low && (Double.isNaN(lowInvokedAt) || t >= lowInvokedAt + timing.alarmRepeat())) {
+                    lowInvokedAt = t;
+                    invoke(action, point, t);
                 }
-                int next = engine.apply(action, desired);
-                if (next != desired) {
-                    decisions.add(String.format(Locale.ROOT,
-                            "t=%.0f datapoint visible=%d inFlight=%d desiredSeen=%d -> %s desired %d -> %d",
-                            t - start, point.visible(), point.inFlight(), point.desired(), action, desired, next));
+                if (!high) {
+                    highInvokedAt = Double.NaN;
                 }
-                if (next > desired && Double.isNaN(firstScaleOut)) {
-                    firstScaleOut = t;
+                if (!low) {
+                    lowInvokedAt = Double.NaN;
                 }
-                if (next < desired) {
-                    if (Double.isNaN(firstScaleIn)) {
-                        firstScaleIn = t;
-                    }
-                    if (inFlight > 0) {
-                        lowered++;
-                    }
-                }
-                desired = next;
-                stoppedBusy += resize(this, desired, t);
             }
+        }
+
+        /** One invocation of a scaling policy by its alarm. */
+        private void invoke(ScalingEngine.Action action, Datapoint point, double t) {
+            if (action instanceof ScalingEngine.Action.Add add) {
+                // Step scaling: capacity still launching or warming up (from earlier steps) counts against this one.
+                int warming = (int) instances.stream()
+                        .filter(x -> !x.stopped() && x.warmupEndsAt > t).count();
+                action = new ScalingEngine.Action.Add(Math.max(0, add.adjustment() - warming), add.excess());
+            }
+            int next = engine.apply(action, desired);
+            if (next < desired) {
+                // The instance warm-up blocks scale-in by dynamic scaling policies until every new instance has
+                // finished it; this invocation does nothing, the alarm invokes again a minute later.
+                long warming = instances.stream().filter(x -> !x.stopped() && x.warmupEndsAt > t).count();
+                if (warming > 0) {
+                    decisions.add(String.format(Locale.ROOT,
+                            "t=%.0f datapoint visible=%d inFlight=%d desiredSeen=%d -> %s blocked: %d instance(s) "
+                                    + "launching or warming up",
+                            t - start, point.visible(), point.inFlight(), point.desired(), action, warming));
+                    return;
+                }
+            }
+            if (next != desired) {
+                decisions.add(String.format(Locale.ROOT,
+                        "t=%.0f datapoint visible=%d inFlight=%d desiredSeen=%d -> %s desired %d -> %d",
+                        t - start, point.visible(), point.inFlight(), point.desired(), action, desired, next));
+            }
+            if (next > desired && Double.isNaN(firstScaleOut)) {
+                firstScaleOut = t;
+            }
+            if (next < desired) {
+                if (Double.isNaN(firstScaleIn)) {
+                    firstScaleIn = t;
+                }
+                if (inFlight > 0) {
+                    lowered++;
+                }
+            }
+            desired = next;
+            stoppedBusy += resize(this, desired, t);
         }
 
         /** Tracks the peak; true once every request is answered and the group is back at min with nothing running. */
@@ -687,7 +768,7 @@ public final class ScalingSimulator {
                 ready = launchAt + timing.coldLaunch();
                 coldUntil = ready + timing.jitWarmup();
             }
-            instances.add(new Instance(launchAt, ready, t + policy.instanceWarmupSeconds(), coldUntil));
+            instances.add(new Instance(launchAt, ready, ready + timing.instanceWarmup(), coldUntil));
         }
         int busyStopped = 0;
         int target = poolTarget(desired);

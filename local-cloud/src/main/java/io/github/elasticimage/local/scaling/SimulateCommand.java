@@ -59,9 +59,14 @@ public final class SimulateCommand implements Callable<Integer> {
             description = "Seconds from a burst to the end of the running period (default: half the period).")
     Double periodPhase;
 
+    @Option(names = "--instance-warmup",
+            description = "Seconds of the group's default instance warm-up, from InService; it blocks scale-in until "
+                    + "every new instance has finished it (default: the policy's instanceWarmupSeconds).")
+    Double instanceWarmup;
+
     /**
      * The AWS delays that do not depend on the policy (--activity-delay to --jit-warmup, --terminate,
-     * --billing-minimum): options of the timing builder itself, starting from {@link ScalingSimulator.Timing#defaults}.
+     * --billing-minimum, --alarm-repeat): options of the timing builder itself, starting from {@link ScalingSimulator.Timing#defaults}.
      */
     @Mixin
     ScalingSimulator.Timing.Builder delays = D.toBuilder();
@@ -143,6 +148,7 @@ public final class SimulateCommand implements Callable<Integer> {
                 : hires ? ScalingSimulator.Timing.HIRES_ALARM_EVALUATION : ScalingSimulator.Timing.ALARM_EVALUATION;
         b.periodPhase = periodPhase == null ? b.metricPeriod / 2 : periodPhase;
         b.job = job == null ? defaults.job() : job;
+        b.instanceWarmup = instanceWarmup == null ? defaults.instanceWarmup() : instanceWarmup;
         b.warmPool = warmPool;
         if (poolState != null && !ScalingPolicy.WarmPool.STATES.contains(poolState)) {
             throw new CommandLine.ParameterException(new CommandLine(this),

