@@ -98,6 +98,9 @@ resource "aws_launch_template" "classifier" {
     log_group        = aws_cloudwatch_log_group.classifier.name
     group_name       = local.classifier_group_name
     hook_name        = local.launch_hook_name
+    # The terminating hook (scaling.tf) and how long the script waits for the worker's drain before completing it.
+    terminating_hook_name = local.terminating_hook_name
+    drain_timeout_seconds = local.drain_timeout_seconds
   })))
 
   tag_specifications {

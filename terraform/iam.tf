@@ -219,8 +219,10 @@ locals {
     Version = "2012-10-17"
     Statement = [{
       # classifier-launch completes the launch lifecycle hook (CONTINUE or ABANDON, retried until this policy
-      # exists); classifier-unhealthy reports a worker that keeps failing (templates/classifier.sh.tftpl).
-      Sid      = "CompleteOwnLaunchAndReportHealth"
+      # exists) and the terminating one once its worker is drained (CONTINUE; no heartbeat: the hook's timeout covers
+      # the longest drain, scaling.tf); classifier-unhealthy reports a worker that keeps failing
+      # (templates/classifier.sh.tftpl). Any hook of this group, and only this group.
+      Sid      = "CompleteOwnLifecycleActionsAndReportHealth"
       Effect   = "Allow"
       Action   = ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceHealth"]
       Resource = [aws_autoscaling_group.classifier.arn]

@@ -54,6 +54,7 @@ locals {
   classifier_group_name = "${var.name_prefix}-classifier"
   web_group_name        = "${var.name_prefix}-web"
   launch_hook_name      = "worker-ready"
+  terminating_hook_name = "worker-drained"
 
   # Registry host of both repositories, for `docker login` on the hosts.
   registry = split("/", aws_ecr_repository.web.repository_url)[0]

@@ -13,7 +13,8 @@
 #              one-minute datapoint cannot scale in workers the primary alarm has just added.
 #   warm pool: prepared instances (image pulled, worker started and warmed, gate closed) resume in ~30 s
 #              (Hibernated, worker warm) or start in ~28 s (Stopped, worker started again) instead of ~83 s cold; at
-#              most max_group_prepared_capacity running + prepared; scale-in returns instances to the pool.
+#              most max_group_prepared_capacity running + prepared; scale-in returns instances to the pool (or
+#              terminates them), held by the terminating hook until the worker's jobs are done.
 
 locals {
   scaling   = jsondecode(file("${path.module}/../scaling-policy.json"))
@@ -33,6 +34,18 @@ locals {
     upper      = s.upper == null ? null : s.upper - local.scale_out.threshold
     adjustment = s.adjustment
   }]
+
+  # The drain before a scale-in, sized from the worker's MAX_JOB_TIME: its default in the worker's application.yml, the
+  # one source (the user data does not set it; a test checks). A job still running that long after it started is
+  # abandoned and leaves jobsInFlight (its message is redelivered after the visibility timeout), so jobsInFlight is 0
+  # at most MAX_JOB_TIME after the gate closes, plus the gate's 2 s read of the state and the script's 5 s one: the
+  # script waits that long plus 30 s at most. The hook's heartbeat gives it 30 s more for the completion call.
+  worker_settings = yamldecode(file("${path.module}/../classifier-service/src/main/resources/application.yml"))
+  # "${MAX_JOB_TIME:3m}": a whole number of s, m or h (plan fails on any other form; extend the pattern then).
+  max_job_time                  = regex("^\\$\\{MAX_JOB_TIME:([0-9]+)([smh])\\}$", local.worker_settings.app.worker["max-job-time"])
+  max_job_time_seconds          = tonumber(local.max_job_time[0]) * { s = 1, m = 60, h = 3600 }[local.max_job_time[1]]
+  drain_timeout_seconds         = local.max_job_time_seconds + 30
+  terminating_heartbeat_seconds = local.drain_timeout_seconds + 30
 
   queue_dimensions = { QueueName = aws_sqs_queue.requests.name }
   group_dimensions = { AutoScalingGroupName = local.classifier_group_name }
@@ -119,9 +132,8 @@ resource "aws_autoscaling_group" "classifier" {
   # Pending:Wait again when the instance leaves the pool, until the worker's /health answers. Part of the group (not a
   # separate aws_autoscaling_lifecycle_hook) so it exists before the first instance launches. No answer within the
   # heartbeat timeout: ABANDON (the instance is terminated and replaced). An instance that scale-in returns to the pool
-  # (reuse_on_scale_in) pauses in Warmed:Pending:Wait only for an EC2_INSTANCE_TERMINATING hook, which this group does
-  # not have, so that return is not held for the worker's drain (AWS User Guide, warm-pool-instance-lifecycle.html;
-  # docs/scaling.md#warm-workers).
+  # (reuse_on_scale_in) is not held by this hook but by the terminating one below (AWS User Guide,
+  # warm-pool-instance-lifecycle.html; docs/scaling.md#warm-workers).
   initial_lifecycle_hook {
     name                 = local.launch_hook_name
     lifecycle_transition = "autoscaling:EC2_INSTANCE_LAUNCHING"
@@ -159,6 +171,21 @@ resource "aws_autoscaling_group" "classifier" {
     # The scaling policies own the desired capacity; `terraform apply` must not reset it.
     ignore_changes = [desired_capacity]
   }
+}
+
+# Holds an instance that scale-in terminates, or returns to a Hibernated or Running warm pool (reuse_on_scale_in:
+# Warmed:Pending:Wait, per AWS's warm-pool-instance-lifecycle.html), until classifier-launch has seen its worker's jobs
+# in flight reach 0 (the lifecycle gate closed with the target state, so no new one starts) and completes it; an idle
+# worker's instance is released at once. A separate resource, not an initial_lifecycle_hook: those are only read when
+# the group is created, and this one must reach groups that already exist. No answer within the heartbeat timeout
+# (the script died, or the instance is stopped or hibernated in the pool: nothing runs to answer): CONTINUE, the
+# termination goes on (for a terminating hook ABANDON would too, and would skip other hooks).
+resource "aws_autoscaling_lifecycle_hook" "classifier_drained" {
+  name                   = local.terminating_hook_name
+  autoscaling_group_name = aws_autoscaling_group.classifier.name
+  lifecycle_transition   = "autoscaling:EC2_INSTANCE_TERMINATING"
+  heartbeat_timeout      = local.terminating_heartbeat_seconds
+  default_result         = "CONTINUE"
 }
 
 resource "aws_autoscaling_policy" "scale_out" {

@@ -116,6 +116,18 @@ run "iam_has_no_wildcards_beyond_the_documented_one" {
     error_message = "Lifecycle actions and instance health must be scoped to the tier's own Auto Scaling group."
   }
 
+  # The classifier completes both its hooks (launch, terminating) with these two calls on its own group and nothing
+  # else of Auto Scaling: no heartbeat (the terminating hook's timeout covers the drain), no call on other groups.
+  assert {
+    condition = (
+      sort(flatten([for s in jsondecode(aws_iam_role_policy.classifier_group.policy).Statement : s.Action])) == tolist(["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceHealth"])
+      && alltrue([for s in jsondecode(aws_iam_role_policy.classifier_group.policy).Statement : s.Effect == "Allow" && !can(s.Condition)])
+      && length([for a in flatten([for s in jsondecode(aws_iam_role_policy.classifier.policy).Statement : s.Action]) : a if startswith(a, "autoscaling:")]) == 0
+      && aws_autoscaling_lifecycle_hook.classifier_drained.autoscaling_group_name == aws_autoscaling_group.classifier.name
+    )
+    error_message = "The classifier may complete lifecycle actions and report health only on its own group (the terminating hook's group), nothing more."
+  }
+
   # The one managed policy: SSM Session Manager's, on both roles.
   assert {
     condition = (

@@ -21,8 +21,8 @@ run "launch_hook_holds_each_worker_until_it_is_ready" {
     condition = alltrue([for h in aws_autoscaling_group.classifier.initial_lifecycle_hook : alltrue([
       for fragment in [
         "aws autoscaling complete-lifecycle-action",
-        "--auto-scaling-group-name \"${aws_autoscaling_group.classifier.name}\"",
-        "--lifecycle-hook-name \"${h.name}\"",
+        "--auto-scaling-group-name \"${aws_autoscaling_group.classifier.name}\" --lifecycle-hook-name \"$1\"",
+        "complete_action \"${h.name}\" \"$1\"",
         "autoscaling/target-lifecycle-state",
       ] : strcontains(base64decode(aws_launch_template.classifier.user_data), fragment)
     ])])
@@ -33,7 +33,7 @@ run "launch_hook_holds_each_worker_until_it_is_ready" {
   # and warmed before the instance is stopped); ABANDON on failure.
   assert {
     condition = can(regex(
-      "(?s)classifier-pull; then.*complete ABANDON.*systemctl start classifier.service[^\\n]*\\n.*curl -fsS[^\\n]*/health.*if ! healthy; then\\n[^\\n]*\\n\\s+complete ABANDON\\n\\s+exit 1\\nfi\\ncomplete CONTINUE\\n",
+      "(?s)classifier-pull; then\\n[^\\n]*\\n\\s+abandon\\nfi.*systemctl start classifier.service[^\\n]*\\n.*curl -fsS[^\\n]*/health.*if ! healthy; then\\n[^\\n]*\\n\\s+abandon\\nfi\\ncomplete CONTINUE\\n",
       base64decode(aws_launch_template.classifier.user_data)
     ))
     error_message = "The worker must CONTINUE only after its image is pulled and its /health answers, and ABANDON otherwise."
@@ -53,6 +53,50 @@ run "launch_hook_holds_each_worker_until_it_is_ready" {
       && !strcontains(base64decode(aws_launch_template.classifier.user_data), "systemctl enable classifier.service")
     )
     error_message = "The launch script must run on every boot and be the only thing that starts the worker."
+  }
+}
+
+# Scale-in (termination, or reuse_on_scale_in back into the pool) waits for the worker's jobs: an
+# EC2_INSTANCE_TERMINATING hook on this group, sized from the worker's MAX_JOB_TIME, that the instance completes.
+run "terminating_hook_holds_scale_in_until_the_worker_is_drained" {
+  command = apply
+
+  assert {
+    condition = (
+      aws_autoscaling_lifecycle_hook.classifier_drained.autoscaling_group_name == aws_autoscaling_group.classifier.name
+      && aws_autoscaling_lifecycle_hook.classifier_drained.lifecycle_transition == "autoscaling:EC2_INSTANCE_TERMINATING"
+      && aws_autoscaling_lifecycle_hook.classifier_drained.default_result == "CONTINUE"
+      && aws_autoscaling_lifecycle_hook.classifier_drained.name != one(aws_autoscaling_group.classifier.initial_lifecycle_hook).name
+    )
+    error_message = "The classifier group needs its own EC2_INSTANCE_TERMINATING hook whose timeout lets the termination go on (CONTINUE)."
+  }
+
+  # MAX_JOB_TIME is the worker's default in application.yml (3m today); the hook must outlast the script's drain,
+  # which must outlast a job: a job is abandoned by the worker after MAX_JOB_TIME.
+  assert {
+    condition = (
+      local.max_job_time_seconds == 180
+      && local.drain_timeout_seconds > local.max_job_time_seconds
+      && aws_autoscaling_lifecycle_hook.classifier_drained.heartbeat_timeout > local.drain_timeout_seconds
+      && aws_autoscaling_lifecycle_hook.classifier_drained.heartbeat_timeout <= 7200
+    )
+    error_message = "The terminating hook's heartbeat must exceed the script's drain bound, which must exceed MAX_JOB_TIME (application.yml)."
+  }
+
+  # The hook is sized from the worker's default only while the user data leaves MAX_JOB_TIME unset.
+  assert {
+    condition     = !strcontains(base64decode(aws_launch_template.classifier.user_data), "MAX_JOB_TIME=")
+    error_message = "The user data sets MAX_JOB_TIME: size the terminating hook (scaling.tf) from that value instead of application.yml's default."
+  }
+
+  # The instance completes that hook by its name, after the drain bounded by the rendered timeout.
+  assert {
+    condition = alltrue([for fragment in [
+      "complete_action \"${aws_autoscaling_lifecycle_hook.classifier_drained.name}\" CONTINUE",
+      "local reads=$(( ${local.drain_timeout_seconds} / 5 ))",
+      "\"jobsInFlight\":0[,}]",
+    ] : strcontains(base64decode(aws_launch_template.classifier.user_data), fragment)])
+    error_message = "The worker's user data must complete the terminating hook by its name after waiting (bounded) for jobsInFlight 0."
   }
 }
 

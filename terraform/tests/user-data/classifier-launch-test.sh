@@ -12,7 +12,7 @@ trap 'rm -rf "$work"' EXIT
 vars='REQUEST_QUEUE="q", DEAD_LETTER_QUEUE="d", INPUT_BUCKET="i", OUTPUT_BUCKET="o", RESPONSE_QUEUE_PREFIX="p",
   AWS_REGION="us-east-1", jvm_options="-XX:+ExitOnOutOfMemoryError", PORT=8081, WORKER_THREADS=2, INTRA_OP_THREADS=1,
   image="registry.example/classifier:0123abc", registry="registry.example", log_group="/x/classifier",
-  group_name="x-classifier", hook_name="worker-ready"'
+  group_name="x-classifier", hook_name="worker-ready", terminating_hook_name="worker-drained", drain_timeout_seconds=60'
 echo "jsonencode(templatefile(\"templates/classifier.sh.tftpl\", {$(echo "$vars" | tr '\n' ' ')}))" \
   | terraform console 2>/dev/null | python3 -c 'import json,sys; print(json.loads(json.loads(sys.stdin.read())), end="")' \
   > "$work/user-data.sh"
@@ -71,8 +71,14 @@ cat > "$work/stubs/curl" <<'SH'
 #!/bin/bash
 echo "curl $*" >> "$CALLS"
 n=$(( $(cat "$CALLS.health" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$CALLS.health"
-# The drain check (curl -sS, the body read): jobsInFlight 1 for the first BUSY_READS reads, then 0.
+# The drain check (curl -sS, the body read): jobsInFlight 1 for the first BUSY_READS reads, then 0; no answer at all
+# with DRAIN_SILENT=1 (the worker is stopped or crashed).
 if [[ " $* " == *" -sS "* ]]; then
+  if [ "${DRAIN_SILENT:-}" = 1 ]; then
+    echo "drain-read no answer" >> "$CALLS"
+    echo "curl: (7) Failed to connect to 127.0.0.1 port 8081" >&2
+    exit 7
+  fi
   b=$(( $(cat "$CALLS.busy" 2>/dev/null || echo 0) + 1 )); echo "$b" > "$CALLS.busy"
   busy=0; [ "$b" -le "${BUSY_READS:-0}" ] && busy=1
   echo "drain-read jobsInFlight=$busy" >> "$CALLS"
@@ -84,33 +90,39 @@ fi
 [ "$HEALTHY_AFTER" -gt 0 ] && [ "$n" -ge "$HEALTHY_AFTER" ]
 SH
 printf '#!/bin/bash\necho "systemctl $*" >> "$CALLS"\n' > "$work/stubs/systemctl"
-# sleep returns at once; after SLEEPS calls it fails, which ends the watchdog's `while sleep 30` loop.
+# sleep returns at once (recorded); after SLEEPS calls it fails, which ends the watchdog's `while sleep 30` loop.
 cat > "$work/stubs/sleep" <<'SH'
 #!/bin/bash
+[ -z "${CALLS:-}" ] || echo "sleep $*" >> "$CALLS"
 n=$(( $(cat "$CALLS.sleeps" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$CALLS.sleeps"
 [ "$n" -le "${SLEEPS:-1000000}" ]
 SH
 chmod +x "$work/stubs/"*
 
 cases=0; failed=0
-# check <case> <expected exit> <expected results in order: CONTINUE|ABANDON|none, "CONTINUE CONTINUE" for two hooks>
-#       <worker started: yes|no> VAR=value...
+# check <case> <expected exit> <expected results in order: CONTINUE|ABANDON for the launch hook, drained:CONTINUE for
+#       the terminating hook, "CONTINUE drained:CONTINUE" for two; none> <worker started: yes|no> VAR=value...
 check() {
   local name=$1 want_rc=$2 want_result=$3 want_start=$4; shift 4
   local calls="$work/$name.calls" rc=0 result started=no
   cases=$((cases + 1))
   env -i PATH="$work/stubs:$work/bin:/usr/bin:/bin" CALLS="$calls" IMAGE_PRESENT=0 PULL_OK=1 HEALTHY_AFTER=1 \
     TARGET_STATE=InService SLEEPS=200 "$@" bash "$work/bin/classifier-launch" > "$work/$name.out" 2>&1 || rc=$?
-  result=$(sed -n 's/.*complete-lifecycle-action.*--lifecycle-action-result \([A-Z]*\).*/\1/p' "$calls" | tr '\n' ' ' | sed 's/ $//')
+  result=$(sed -n -e 's/.*complete-lifecycle-action.*--lifecycle-hook-name worker-ready .*--lifecycle-action-result \([A-Z]*\).*/\1/p' \
+    -e 's/.*complete-lifecycle-action.*--lifecycle-hook-name worker-drained .*--lifecycle-action-result \([A-Z]*\).*/drained:\1/p' \
+    "$calls" | tr '\n' ' ' | sed 's/ $//')
   grep -q '^systemctl start classifier.service' "$calls" && started=yes
-  # Every CONTINUE comes after the worker was started and answered /health (the last answer before it); the worker
-  # always runs with the lifecycle gate on.
+  # Every launch CONTINUE comes after the worker was started and answered /health (the last answer before it); the
+  # worker always runs with the lifecycle gate on. Every completion names this group, one of its hooks, this instance.
   local order=ok
   if [[ "$result" == *CONTINUE* ]]; then
-    awk '/^systemctl start classifier.service/{s=NR} /^curl .*\/health/{h=NR} /complete-lifecycle-action.*CONTINUE/{if (!(s && h && s<h && h<NR)) bad=1; h=0} END{exit bad}' "$calls" || order=bad
+    awk '/^systemctl start classifier.service/{s=NR} /^curl .*-o \/dev\/null.*\/health/{h=NR} /complete-lifecycle-action.*worker-ready.*CONTINUE/{if (!(s && h && s<h && h<NR)) bad=1; h=0} END{exit bad}' "$calls" || order=bad
   fi
-  if [ "$rc" = "$want_rc" ] && [ "${result:-none}" = "$want_result" ] && [ "$started" = "$want_start" ] && [ "$order" = ok ] \
-      && grep -q -- '--auto-scaling-group-name x-classifier --lifecycle-hook-name worker-ready --instance-id i-0a1b2c3d4e5f60718' "$calls" ; then
+  if grep 'complete-lifecycle-action' "$calls" 2>/dev/null \
+      | grep -qv -- '--auto-scaling-group-name x-classifier --lifecycle-hook-name worker-\(ready\|drained\) --instance-id i-0a1b2c3d4e5f60718 '; then
+    order=bad
+  fi
+  if [ "$rc" = "$want_rc" ] && [ "${result:-none}" = "$want_result" ] && [ "$started" = "$want_start" ] && [ "$order" = ok ]; then
     echo "launch-test: $name: ok (exit $rc, ${result:-no} lifecycle result, worker started: $started)"
   else
     failed=$((failed + 1))
@@ -127,23 +139,68 @@ check warm-pool-never-healthy      1 ABANDON  yes TARGET_STATE=Warmed:Stopped HE
 # Running or Hibernated pool: no new boot when leaving the pool; the same script completes the second hook.
 check warm-pool-running-leaves     0 "CONTINUE CONTINUE" yes TARGET_STATES="Warmed:Running Warmed:Running Warmed:Running InService"
 check warm-pool-hibernated-leaves  0 "CONTINUE CONTINUE" yes TARGET_STATES="Warmed:Hibernated Warmed:Hibernated InService"
-check warm-pool-then-terminated    0 CONTINUE yes TARGET_STATES="Warmed:Running Warmed:Running Terminated"
-# Hibernated pool with reuse on scale-in: back into the pool and out again without a boot; each transition's hook.
-check hibernated-returns-leaves-again 0 "CONTINUE CONTINUE CONTINUE CONTINUE" yes \
+# A pool instance terminated while running (gate closed, no job): the terminating hook is completed at once.
+check warm-pool-then-terminated    0 "CONTINUE drained:CONTINUE" yes TARGET_STATES="Warmed:Running Warmed:Running Terminated"
+# Hibernated pool with reuse on scale-in: back into the pool and out again without a boot. Leaving the pool is held by
+# the launch hook, going back (and termination) by the terminating hook (AWS: Warmed:Pending:Wait for
+# EC2_INSTANCE_TERMINATING); each is completed once.
+check hibernated-returns-leaves-again 0 "CONTINUE CONTINUE drained:CONTINUE CONTINUE drained:CONTINUE" yes \
   TARGET_STATES="Warmed:Hibernated InService InService Warmed:Hibernated Warmed:Hibernated InService Terminated"
-check launched-cold-then-pooled    0 "CONTINUE CONTINUE CONTINUE" yes \
+check launched-cold-then-pooled    0 "CONTINUE drained:CONTINUE CONTINUE drained:CONTINUE" yes \
   TARGET_STATES="InService InService Warmed:Hibernated InService Terminated"
-# Scale-in into a Hibernated pool with jobs in flight: the hook waits until the worker reports none.
-check return-to-pool-drains-first  0 "CONTINUE CONTINUE CONTINUE" yes \
+# Scale-in into a Hibernated pool with jobs in flight: the terminating hook (not the launch hook, which AWS does not
+# hold this return for) is completed only once the worker reports none.
+check return-to-pool-drains-first  0 "CONTINUE CONTINUE drained:CONTINUE drained:CONTINUE" yes \
   TARGET_STATES="Warmed:Hibernated InService InService Warmed:Hibernated Terminated" BUSY_READS=3
+# drained <case> <busy reads> <idle reads> <what>: the case's first terminating completion comes right after exactly
+# that many drain reads with a job in flight then that many without (no completion of any hook among them).
+drained() {
+  local name=$1 busy=$2 idle=$3 what=$4 calls="$work/$1.calls" seen
+  cases=$((cases + 1))
+  seen=$(awk '/^drain-read/{r = r $2 " "} /complete-lifecycle-action/{if (r != "") {print r; exit} } ' "$calls")
+  local want="" i
+  for ((i = 0; i < busy; i++)); do want+="jobsInFlight=1 "; done
+  for ((i = 0; i < idle; i++)); do want+="jobsInFlight=0 "; done
+  if [ "$seen" = "$want" ] && grep -q 'worker-drained' <(awk '/^drain-read/{d=1} d && /complete-lifecycle-action/{print; exit}' "$calls"); then
+    echo "launch-test: $name-drain: ok ($what)"
+  else
+    failed=$((failed + 1)); echo "launch-test: $name-drain: FAILED: drain reads before the completion: '$seen' (want '$want')"
+    sed 's/^/    /' "$calls"
+  fi
+}
+drained return-to-pool-drains-first 3 1 "3 reads with a job in flight, the terminating hook's CONTINUE only after one with none"
+# Scale-in that terminates a worker: the same drain; bounded by drain_timeout_seconds (60 s here: 12 reads, 5 s apart)
+# when a job hangs; never completed while the worker still reports a job within the bound.
+check terminated-completes-after-drain 0 "CONTINUE drained:CONTINUE" yes TARGET_STATES="InService InService Terminated" \
+  BUSY_READS=3
+drained terminated-completes-after-drain 3 1 "CONTINUE after 3 busy reads and 1 idle one"
+check terminated-job-hangs           0 "CONTINUE drained:CONTINUE" yes TARGET_STATES="InService Terminated" BUSY_READS=1000
+drained terminated-job-hangs 12 0 "CONTINUE at the bound: 12 reads of 5 s with the job still running"
+check terminated-busy-till-last-read 0 "CONTINUE drained:CONTINUE" yes TARGET_STATES="InService Terminated" BUSY_READS=11
+drained terminated-busy-till-last-read 11 1 "no completion during 11 busy reads; CONTINUE after the idle 12th"
+# An idle worker's termination is not delayed: one read, no sleep between the Terminated state and the completion.
+check terminated-idle                0 "CONTINUE drained:CONTINUE" yes TARGET_STATES="InService Terminated"
+drained terminated-idle 0 1 "one read with no job in flight"
 cases=$((cases + 1))
-if [ "$(grep -c '^drain-read jobsInFlight=1' "$work/return-to-pool-drains-first.calls")" = 3 ] \
-    && awk '/^drain-read jobsInFlight=0/{z=NR} /complete-lifecycle-action.*CONTINUE/{c=NR} END{exit !(z && c > z)}' \
-      "$work/return-to-pool-drains-first.calls"; then
-  echo "launch-test: drain-before-pool: ok (3 reads with a job in flight, CONTINUE only after one with none)"
+if awk '/^imds autoscaling\/target-lifecycle-state/{s=0} /^sleep/{s++} /worker-drained/{print s; exit}' \
+    "$work/terminated-idle.calls" | grep -qx 0; then
+  echo "launch-test: terminated-idle-no-wait: ok (no sleep between reading Terminated and completing the hook)"
 else
-  failed=$((failed + 1)); echo "launch-test: drain-before-pool: FAILED"; sed 's/^/    /' "$work/return-to-pool-drains-first.calls"
+  failed=$((failed + 1)); echo "launch-test: terminated-idle-no-wait: FAILED"; sed 's/^/    /' "$work/terminated-idle.calls"
 fi
+# A worker that no longer answers holds no job to wait for: 3 reads, not the whole bound.
+check terminated-worker-silent       0 "CONTINUE drained:CONTINUE" yes TARGET_STATES="InService Terminated" DRAIN_SILENT=1
+cases=$((cases + 1))
+if [ "$(grep -c '^drain-read no answer' "$work/terminated-worker-silent.calls")" = 3 ]; then
+  echo "launch-test: terminated-worker-silent-reads: ok (3 unanswered reads, then CONTINUE)"
+else
+  failed=$((failed + 1)); echo "launch-test: terminated-worker-silent-reads: FAILED"; sed 's/^/    /' "$work/terminated-worker-silent.calls"
+fi
+# Terminated before the worker ever started (e.g. during boot): the terminating hook only.
+check terminated-at-boot             0 drained:CONTINUE no TARGET_STATE=Terminated DRAIN_SILENT=1
+# An abandoned launch is terminated by the group: its terminating hook is completed at once, not left to time out.
+check abandoned-then-terminated      1 "ABANDON drained:CONTINUE" yes TARGET_STATES="InService InService Terminated" \
+  HEALTHY_AFTER=0
 check hibernated-resume-unhealthy  1 "CONTINUE ABANDON" yes TARGET_STATES="Warmed:Hibernated InService" \
   UNHEALTHY_FROM=2
 check in-service-healthy           0 CONTINUE yes TARGET_STATE=InService HEALTHY_AFTER=3
