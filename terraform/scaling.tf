@@ -38,8 +38,8 @@ locals {
   # The drain before a scale-in, sized from the worker's MAX_JOB_TIME: its default in the worker's application.yml, the
   # one source (the user data does not set it; a test checks). A job still running that long after it started is
   # abandoned and leaves jobsInFlight (its message is redelivered after the visibility timeout), so jobsInFlight is 0
-  # at most MAX_JOB_TIME after the gate closes, plus the gate's 2 s read of the state and the script's 5 s one: the
-  # script waits that long plus 30 s at most. The hook's heartbeat gives it 30 s more for the completion call.
+  # at most MAX_JOB_TIME after the gate closes (plus the gate's 2 s and the script's 5 s reads of the state). The
+  # script waits at most MAX_JOB_TIME + 30 s; the hook's heartbeat gives it 30 s more for the completion call.
   worker_settings = yamldecode(file("${path.module}/../classifier-service/src/main/resources/application.yml"))
   # "${MAX_JOB_TIME:3m}": a whole number of s, m or h (plan fails on any other form; extend the pattern then).
   max_job_time                  = regex("^\\$\\{MAX_JOB_TIME:([0-9]+)([smh])\\}$", local.worker_settings.app.worker["max-job-time"])
@@ -186,6 +186,13 @@ resource "aws_autoscaling_lifecycle_hook" "classifier_drained" {
   lifecycle_transition   = "autoscaling:EC2_INSTANCE_TERMINATING"
   heartbeat_timeout      = local.terminating_heartbeat_seconds
   default_result         = "CONTINUE"
+
+  lifecycle {
+    precondition {
+      condition     = local.terminating_heartbeat_seconds <= 7200
+      error_message = "MAX_JOB_TIME (${local.max_job_time_seconds} s, classifier-service application.yml) + 60 s exceeds the 7200 s a lifecycle hook may wait; lower it."
+    }
+  }
 }
 
 resource "aws_autoscaling_policy" "scale_out" {
