@@ -17,6 +17,17 @@ class ScalingSimulatorTest {
 
     private static final ScalingPolicy POLICY = ScalingPolicy.packaged();
     private static final ScalingSimulator.Timing DEFAULTS = ScalingSimulator.Timing.defaults(POLICY);
+    /** The repository's policy file, for variants of it (the packaged copy is byte-identical: ScalingPolicyTest). */
+    private static final String POLICY_JSON = readPolicyFile();
+
+    private static String readPolicyFile() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of(System.getProperty("project.root", ".."),
+                    "scaling-policy.json"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
     private static final int[] BURSTS = {1, 7, 20, 100, 500};
 
     @ParameterizedTest(name = "burst of {0}")
@@ -145,8 +156,26 @@ class ScalingSimulatorTest {
         // warm-up, within a minute (and one evaluation period) of its end.
         assertTrue(result.firstScaleInAt() <= lastInService + warmup + timing.alarmRepeat() + timing.metricPeriod(),
                 timeline);
+        if (warmup > 0) {
+            // with no warm-up the shipped 50 s window itself ends after the last cold instance is InService: nothing to
+            // block; with one, the window ends inside the warm-up and the alarm's first invocation is blocked
+            assertTrue(result.decisions().stream().anyMatch(d -> d.contains("blocked")), timeline);
+        }
+        assertTrue(result.ok(), timeline);
+    }
+
+    @Test
+    void aScaleInWindowEndingBeforeTheLastColdInstanceIsInServiceIsBlocked() {
+        // 3 periods (30 s): the scale-in alarm goes into ALARM before the 16 cold instances are InService, is blocked,
+        // and acts a minute later (decision 0014: 55.0 instance-minutes for 100 requests against 41.7 with 5 periods)
+        ScalingPolicy shortWindow = ScalingPolicy.parse(POLICY_JSON.replace("\"evaluationPeriods\": 5",
+                "\"evaluationPeriods\": 3").getBytes(java.nio.charset.StandardCharsets.UTF_8), "30 s window");
+        ScalingSimulator.Result result = new ScalingSimulator(shortWindow, DEFAULTS).run(100);
+        String timeline = result.line() + "\n" + String.join("\n", result.decisions());
         assertTrue(result.decisions().stream().anyMatch(d -> d.contains("blocked")), timeline);
         assertTrue(result.ok(), timeline);
+        assertTrue(result.instanceMinutes() > new ScalingSimulator(POLICY, DEFAULTS).run(100).instanceMinutes(),
+                timeline);
     }
 
     @Test

@@ -31,8 +31,8 @@ class WarmPoolGoalsTest {
 
     private static final ScalingPolicy POLICY = ScalingPolicy.packaged();
     private static final Path TERRAFORM = Path.of(System.getProperty("project.root", ".."), "terraform");
-    /** The 100-request burst's instance-minutes on the shipped settings (make simulate, 2026-11-30). */
-    static final double HUNDRED_INSTANCE_MINUTES_SHIPPED = 55.0;
+    /** The 100-request burst's instance-minutes on the shipped settings (50 s scale-in window; make simulate, 2026-11-30). */
+    static final double HUNDRED_INSTANCE_MINUTES_SHIPPED = 41.7;
 
     private static ScalingSimulator.Timing shipped() {
         ScalingSimulator.Timing defaults = ScalingSimulator.Timing.defaults(POLICY);
