@@ -81,6 +81,15 @@ bench: ## Raw classifier vs end to end through the local system: throughput, CPU
 	  > target/bench-e2e.log 2>&1 || { tail -50 target/bench-e2e.log; exit 1; }; \
 	cat system-tests/target/bench-e2e.txt
 
+DECODE_ROUNDS ?= 20
+DECODE_ARGS   ?=
+
+.PHONY: bench-decode
+bench-decode: ## The worker's decode + preprocess (and whole classify) per image on one thread: KB allocated and CPU ms; usable on a busy machine
+	@$(MVN) -q -DskipTests package -pl benchmarks -am
+	@java $(WORKER_JVM_ARGFILES) -cp $(BENCH_CP) io.github.elasticimage.classifier.bench.DecodeBench \
+	  $(FIXTURES) $(DECODE_ROUNDS) 50 $(DECODE_ARGS) 2>/dev/null | grep -E '^(decode|classify):'
+
 LOCAL_SCALING_REQUESTS ?= 100,1000
 
 .PHONY: bench-local-scaling
