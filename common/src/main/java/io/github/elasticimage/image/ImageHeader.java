@@ -86,19 +86,32 @@ public final class ImageHeader {
             }
             ImageReader reader = readers.next();
             try {
-                reader.setInput(in, true, true);
-                int width = reader.getWidth(0);
-                int height = reader.getHeight(0);
-                if (width <= 0 || height <= 0) {
-                    throw new Refused(Problem.NO_PIXELS, width, height, maxPixels);
-                }
-                if ((long) width * height > maxPixels) {
-                    throw new Refused(Problem.TOO_MANY_PIXELS, width, height, maxPixels);
-                }
-                return then.read(reader, width, height);
+                return check(reader, in, maxPixels, then);
             } finally {
                 reader.dispose();
             }
         }
+    }
+
+    /**
+     * The same check with a reader and a stream the caller chose and keeps (neither is closed or disposed here), e.g.
+     * one reader reused for many images: sets the reader's input to {@code in}, checks its header and, when it passes,
+     * hands the reader to {@code then}.
+     *
+     * @throws Refused     no pixels, or too many pixels
+     * @throws IOException the header (or what {@code then} reads) is damaged; ImageIO may also throw runtime exceptions
+     */
+    public static <T> T check(ImageReader reader, ImageInputStream in, long maxPixels, Accepted<T> then)
+            throws IOException {
+        reader.setInput(in, true, true);
+        int width = reader.getWidth(0);
+        int height = reader.getHeight(0);
+        if (width <= 0 || height <= 0) {
+            throw new Refused(Problem.NO_PIXELS, width, height, maxPixels);
+        }
+        if ((long) width * height > maxPixels) {
+            throw new Refused(Problem.TOO_MANY_PIXELS, width, height, maxPixels);
+        }
+        return then.read(reader, width, height);
     }
 }

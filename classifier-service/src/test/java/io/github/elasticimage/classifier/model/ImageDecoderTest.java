@@ -142,6 +142,65 @@ class ImageDecoderTest {
     }
 
     @Test
+    void aPhotoIsDecodedWithoutCopiesBeyondItsRaster() throws IOException {
+        // A photo-sized JPEG, decoded the way a job decodes it: the JDK's reader writes its 3-byte pixels into the image
+        // and copies each row once on the way (2.0 x the raster); TwelveMonkeys' reader, which ImageIO would pick,
+        // allocated 2.5 x (lookup tables per header, a second raster). docs/decisions/0015-jdk-jpeg-reader-first.md.
+        byte[] jpeg = encode(noise(500, 375), "jpg");
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 3; i++) {
+            decoder.decode(jpeg); // the thread's reader made, classes loaded
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        BufferedImage decoded = decoder.decode(jpeg);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        long raster = 500L * 375 * 3;
+        assertEquals(500, decoded.getWidth());
+        assertTrue(allocated < 2.3 * raster, "decoding allocated " + allocated / 1024 + " KB for a "
+                + raster / 1024 + " KB raster");
+    }
+
+    @Test
+    void anEmbeddedIccProfileIsNotApplied() throws IOException {
+        // PIL (and so torchvision's training) ignores embedded profiles: the pixels must be those of the same JPEG
+        // without its profile, whatever the profile says (here: a linear-gamma one, which would lighten every pixel).
+        byte[] plain = encode(noise(120, 80), "jpg");
+        byte[] withProfile = withIccSegment(plain,
+                java.awt.color.ICC_Profile.getInstance(java.awt.color.ColorSpace.CS_LINEAR_RGB).getData());
+        assertTrue(withProfile.length > plain.length);
+        assertArrayEquals(plain, ImageDecoder.withoutIccProfile(withProfile));
+        BufferedImage expected = decoder.decode(plain);
+        BufferedImage actual = decoder.decode(withProfile);
+        for (int y = 0; y < 80; y += 9) {
+            for (int x = 0; x < 120; x += 11) {
+                assertEquals(expected.getRGB(x, y), actual.getRGB(x, y), "pixel " + x + "," + y);
+            }
+        }
+    }
+
+    private static BufferedImage noise(int width, int height) {
+        java.util.Random random = new java.util.Random(width * 31L + height);
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, ((x * 255 / width) << 16) | ((y * 255 / height) << 8) | random.nextInt(64));
+            }
+        }
+        return image;
+    }
+
+    /** The JPEG with one APP2 ICC_PROFILE segment holding {@code profile} inserted after its SOI marker. */
+    private static byte[] withIccSegment(byte[] jpeg, byte[] profile) {
+        byte[] id = "ICC_PROFILE\0".getBytes(StandardCharsets.US_ASCII);
+        int length = 2 + id.length + 2 + profile.length;
+        ByteBuffer out = ByteBuffer.allocate(jpeg.length + 2 + length);
+        out.put(jpeg, 0, 2).put((byte) 0xff).put((byte) 0xe2).putShort((short) length).put(id)
+                .put((byte) 1).put((byte) 1).put(profile).put(jpeg, 2, jpeg.length - 2);
+        return out.array();
+    }
+
+    @Test
     void anAbsurdAspectRatioIsRefused() {
         ImageDecodeException e = assertThrows(ImageDecodeException.class,
                 () -> decoder.decode(solidPng(200_000, 2, 0xffffff)));
