@@ -8,6 +8,9 @@ import io.github.elasticimage.image.ImageLimits;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +23,8 @@ import java.util.List;
  * lines, each after a fixed warm-up on the same thread:
  * <ul>
  *   <li>{@code decode:} the worker's decode and preprocessing ({@link ImageDecoder#decode}, then
- *       {@link Preprocessor#toTensor}), as {@link DjlImageClassifier#classify} runs them;</li>
+ *       {@link Preprocessor#toTensor(java.awt.image.BufferedImage, FloatBuffer)} into a reused buffer), as
+ *       {@link DjlImageClassifier#classify} runs them;</li>
  *   <li>{@code classify:} the whole {@link DjlImageClassifier#classify} (with inference on one intra-op thread, which
  *       PyTorch runs on the calling thread, so its native CPU counts; libtorch's native allocations do not);</li>
  * </ul>
@@ -48,7 +52,11 @@ public final class DecodeBench {
 
         ImageDecoder decoder = new ImageDecoder(BenchSupport.MAX_PIXELS, BenchSupport.MODEL.resize());
         Preprocessor preprocessor = Preprocessor.of(BenchSupport.MODEL);
-        measure("decode", images, rounds, warmupRounds, bytes -> preprocessor.toTensor(decoder.decode(bytes)));
+        // Into one direct buffer of the model's input size, as DjlImageClassifier preprocesses into its thread's buffer.
+        int inputSize = BenchSupport.MODEL.inputSize();
+        FloatBuffer input = ByteBuffer.allocateDirect(3 * inputSize * inputSize * Float.BYTES)
+                .order(ByteOrder.nativeOrder()).asFloatBuffer();
+        measure("decode", images, rounds, warmupRounds, bytes -> preprocessor.toTensor(decoder.decode(bytes), input));
 
         if (inference) {
             WorkerProperties worker = new WorkerProperties(1, 1, 1, 1, 10, 20, "bench", Duration.ofMinutes(3));

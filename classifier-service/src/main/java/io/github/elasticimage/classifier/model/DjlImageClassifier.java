@@ -19,6 +19,9 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +32,8 @@ import java.util.List;
 
 /**
  * {@link ImageClassifier} with DJL's PyTorch engine: one TorchScript model loaded and checked once, one
- * {@link Predictor} per calling thread (predictors are not thread-safe).
+ * {@link Predictor} per calling thread (predictors are not thread-safe), and one model input buffer per calling thread,
+ * which the preprocessing fills and PyTorch reads in place.
  */
 @Singleton
 public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
@@ -37,12 +41,13 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DjlImageClassifier.class);
     private static final String CLASSPATH = "classpath:";
 
-    private final ZooModel<float[], float[]> model;
+    private final ZooModel<ByteBuffer, float[]> model;
     private final List<String> labels;
     private final ImageDecoder decoder;
     private final Preprocessor preprocessor;
-    private final List<Predictor<float[], float[]>> predictors = Collections.synchronizedList(new ArrayList<>());
-    private final ThreadLocal<Predictor<float[], float[]>> predictor;
+    private final List<Predictor<ByteBuffer, float[]>> predictors = Collections.synchronizedList(new ArrayList<>());
+    private final ThreadLocal<Predictor<ByteBuffer, float[]>> predictor;
+    private final ThreadLocal<Input> input;
 
     public DjlImageClassifier(ModelProperties modelProperties, WorkerProperties workerProperties, ImageLimits limits) {
         long started = System.nanoTime();
@@ -53,8 +58,10 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
         this.labels = readLabels(resolve(modelProperties.labels(), "labels"));
         this.decoder = new ImageDecoder(limits.maxPixels(), modelProperties.resize());
         this.preprocessor = Preprocessor.of(modelProperties);
-        Criteria<float[], float[]> criteria = Criteria.builder()
-                .setTypes(float[].class, float[].class)
+        int inputFloats = 3 * modelProperties.inputSize() * modelProperties.inputSize();
+        this.input = ThreadLocal.withInitial(() -> new Input(inputFloats));
+        Criteria<ByteBuffer, float[]> criteria = Criteria.builder()
+                .setTypes(ByteBuffer.class, float[].class)
                 .optEngine("PyTorch")
                 .optModelPath(modelFile)
                 .optTranslator(new TensorTranslator(modelProperties.inputSize(), modelProperties.applySoftmax()))
@@ -66,7 +73,7 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
             throw new IllegalStateException("cannot load model " + modelProperties.path() + ": " + e.getMessage(), e);
         }
         this.predictor = ThreadLocal.withInitial(() -> {
-            Predictor<float[], float[]> p = model.newPredictor();
+            Predictor<ByteBuffer, float[]> p = model.newPredictor();
             predictors.add(p);
             return p;
         });
@@ -84,7 +91,7 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
      */
     private void checkOutput() {
         BufferedImage blank = new BufferedImage(preprocessor.size(), preprocessor.size(), BufferedImage.TYPE_INT_RGB);
-        float[] scores = predict(preprocessor.toTensor(blank));
+        float[] scores = predict(preprocess(blank));
         if (scores.length != labels.size()) {
             throw new IllegalStateException("the model returns " + scores.length + " scores but the labels file has "
                     + labels.size() + " labels");
@@ -94,14 +101,32 @@ public class DjlImageClassifier implements ImageClassifier, AutoCloseable {
     @Override
     public Classification classify(byte[] image, int k) {
         long start = System.nanoTime();
-        float[] input = preprocessor.toTensor(decoder.decode(image));
+        ByteBuffer tensor = preprocess(decoder.decode(image));
         long preprocessed = System.nanoTime();
-        float[] probabilities = predict(input);
+        float[] probabilities = predict(tensor);
         long inferred = System.nanoTime();
         return new Classification(top(probabilities, k), preprocessed - start, inferred - preprocessed);
     }
 
-    private float[] predict(float[] input) {
+    /** The model input for {@code image}, in this thread's buffer (valid until the thread's next image). */
+    private ByteBuffer preprocess(BufferedImage image) {
+        Input buffer = input.get();
+        preprocessor.toTensor(image, buffer.floats());
+        return buffer.bytes();
+    }
+
+    /** A direct buffer of native-order floats and its float view. */
+    private record Input(ByteBuffer bytes, FloatBuffer floats) {
+        Input(int floats) {
+            this(ByteBuffer.allocateDirect(floats * Float.BYTES).order(ByteOrder.nativeOrder()));
+        }
+
+        private Input(ByteBuffer bytes) {
+            this(bytes, bytes.asFloatBuffer());
+        }
+    }
+
+    private float[] predict(ByteBuffer input) {
         try {
             return predictor.get().predict(input);
         } catch (TranslateException e) {

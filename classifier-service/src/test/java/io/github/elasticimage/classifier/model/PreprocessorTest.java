@@ -83,4 +83,23 @@ class PreprocessorTest {
     void refusesACropLargerThanTheResize() {
         assertThrows(IllegalArgumentException.class, () -> new Preprocessor(200, 224, MEAN, STD));
     }
+
+    @Test
+    void intoABufferItAllocatesNoImageOrTensorPerCall() {
+        // The crop image (196 KB) is the thread's own and the tensor (588 KB) the caller's buffer: a call allocates only
+        // Java2D's small per-draw objects.
+        BufferedImage image = solid(500, 375, Color.ORANGE, BufferedImage.TYPE_3BYTE_BGR);
+        java.nio.FloatBuffer out = java.nio.FloatBuffer.allocate(3 * 224 * 224);
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int i = 0; i < 3; i++) {
+            preprocessor.toTensor(image, out);
+        }
+        long before = threads.getCurrentThreadAllocatedBytes();
+        preprocessor.toTensor(image, out);
+        long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < 64 * 1024, "preprocessing allocated " + allocated / 1024 + " KB");
+        assertEquals((1f - MEAN[0]) / STD[0], out.get(0), 1e-4);
+        assertEquals(preprocessor.toTensor(image)[224 * 224 + 7], out.get(224 * 224 + 7), 0);
+    }
 }
