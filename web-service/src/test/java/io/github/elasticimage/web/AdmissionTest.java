@@ -12,7 +12,6 @@ import io.github.elasticimage.local.SharedLocalAwsServers;
 import io.github.elasticimage.web.api.Admission;
 import io.github.elasticimage.web.api.AdmissionRefusals;
 import io.github.elasticimage.web.api.ApiExceptionHandler;
-import io.github.elasticimage.web.queue.PendingRequests;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.Test;
@@ -128,12 +127,7 @@ class AdmissionTest {
         properties.put("app.web.result-timeout", "5s");
         try (FakeWorker worker = new FakeWorker(CLOUD, queue);
              EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties)) {
-            PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
-            CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(MultipartForm.create()
-                    .file("myfile", "SILENT.png", "image/png", TestImages.png("silent"))
-                    .post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            await().atMost(Duration.ofSeconds(30)).until(() -> pending.size() == 1);
+            CompletableFuture<HttpResponse<String>> waiting = FakeWorker.oneSilentCaller(http, server);
 
             HttpResponse<String> refused = http.send(MultipartForm.create()
                     .file("myfile", "async.png", "image/png", TestImages.png("async"))
@@ -163,12 +157,7 @@ class AdmissionTest {
         loggers.forEach(logger -> logger.addAppender(events));
         try (FakeWorker worker = new FakeWorker(CLOUD, queue);
              EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties)) {
-            PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
-            CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(MultipartForm.create()
-                    .file("myfile", "SILENT.png", "image/png", TestImages.png("silent"))
-                    .post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            await().atMost(Duration.ofSeconds(30)).until(() -> pending.size() == 1);
+            CompletableFuture<HttpResponse<String>> waiting = FakeWorker.oneSilentCaller(http, server);
 
             int refused = 200;
             long started = System.nanoTime();

@@ -1,9 +1,7 @@
 package io.github.elasticimage.web;
 
-import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
 import io.github.elasticimage.local.SharedLocalAwsServers;
-import io.github.elasticimage.web.queue.PendingRequests;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import org.junit.jupiter.api.Test;
@@ -13,9 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,7 +20,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -50,12 +45,7 @@ class ExpectContinueTest {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         try (FakeWorker worker = new FakeWorker(CLOUD, queue);
              EmbeddedServer server = ApplicationContext.run(EmbeddedServer.class, properties)) {
-            PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
-            CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(MultipartForm.create()
-                    .file("myfile", "SILENT.png", "image/png", TestImages.png("silent"))
-                    .post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            await().atMost(Duration.ofSeconds(30)).until(() -> pending.size() == 1);
+            CompletableFuture<HttpResponse<String>> waiting = FakeWorker.oneSilentCaller(http, server);
 
             try (Socket socket = new Socket(server.getHost(), server.getPort())) {
                 socket.setSoTimeout(10_000);

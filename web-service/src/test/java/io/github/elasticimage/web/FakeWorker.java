@@ -5,21 +5,31 @@ import io.github.elasticimage.contract.ClassificationResult;
 import io.github.elasticimage.contract.ClassificationResult.ErrorCode;
 import io.github.elasticimage.contract.ClassificationResult.Prediction;
 import io.github.elasticimage.contract.Messages;
+import io.github.elasticimage.http.MultipartForm;
 import io.github.elasticimage.local.LocalAwsServers;
+import io.github.elasticimage.web.queue.PendingRequests;
+import io.micronaut.runtime.server.EmbeddedServer;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A stand-in classifier tier for web-tier tests (the model is not the subject here): it speaks the real contract over
@@ -152,5 +162,20 @@ final class FakeWorker implements AutoCloseable {
         receiver.join(5_000);
         pool.shutdown();
         pool.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    /**
+     * One caller of {@code server}'s {@code /classify} that no FakeWorker answers ({@code SILENT}), returned once the
+     * web tier holds it among its waiting callers; it ends with the web tier's result timeout (504).
+     */
+    static CompletableFuture<HttpResponse<String>> oneSilentCaller(HttpClient http, EmbeddedServer server) {
+        PendingRequests pending = server.getApplicationContext().getBean(PendingRequests.class);
+        int before = pending.size();
+        CompletableFuture<HttpResponse<String>> waiting = http.sendAsync(MultipartForm.create()
+                        .file("myfile", "SILENT.png", "image/png", TestImages.png("silent"))
+                        .post(HttpRequest.newBuilder(URI.create(server.getURL() + "/classify"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        await().atMost(java.time.Duration.ofSeconds(30)).until(() -> pending.size() == before + 1);
+        return waiting;
     }
 }
