@@ -1,14 +1,12 @@
 package io.github.elasticimage.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.github.elasticimage.e2e.WorkerJobLog;
 import io.github.elasticimage.local.ServiceProcess;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -39,8 +37,6 @@ class WorkerKillChaosTest {
     private static final int KILL_AFTER_ANSWERS = 20;
     /** Unfinished requests the victim must hold when killed: more than one, so a job ending as the kill lands leaves one. */
     private static final int MIN_HELD = 2;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void killDashNineOfAWorkerMidBurstLosesNothingAndAnswersEachCallerOnce() throws Exception {
@@ -133,8 +129,8 @@ class WorkerKillChaosTest {
         HttpRequest request = HttpRequest.newBuilder(worker.baseUrl().resolve("/health"))
                 .timeout(Duration.ofSeconds(2)).build();
         try {
-            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            JsonNode held = JSON.readTree(response.body()).findValue("jobsInFlight");
+            HttpResponse<String> response = ChaosStack.HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            JsonNode held = ChaosStack.JSON.readTree(response.body()).findValue("jobsInFlight");
             return held == null ? -1 : held.asInt(-1);
         } catch (IOException e) {
             return -1;
