@@ -26,12 +26,13 @@ final class FreePorts {
     private static final int DEFAULT_EPHEMERAL_LOW = 32_768;
     private static final int ATTEMPTS = 500;
     private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
+    /** The highest port drawn: just below the kernel's ephemeral range, read once. */
+    private static final int HIGHEST = ephemeralLow(Path.of("/proc/sys/net/ipv4/ip_local_port_range")) - 1;
 
     private FreePorts() {
     }
 
     static int next(String host) {
-        int highest = ephemeralLow(Path.of("/proc/sys/net/ipv4/ip_local_port_range")) - 1;
         InetAddress address;
         try {
             address = InetAddress.getByName(host);
@@ -39,13 +40,13 @@ final class FreePorts {
             throw new UncheckedIOException("unknown host " + host, e);
         }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(LOWEST, highest + 1);
+            int port = ThreadLocalRandom.current().nextInt(LOWEST, HIGHEST + 1);
             if (!HANDED_OUT.contains(port) && bindable(null, port) && bindable(address, port)
                     && HANDED_OUT.add(port)) {
                 return port;
             }
         }
-        throw new IllegalStateException("no free port between " + LOWEST + " and " + highest + " on " + host
+        throw new IllegalStateException("no free port between " + LOWEST + " and " + HIGHEST + " on " + host
                 + " after " + ATTEMPTS + " attempts");
     }
 
